@@ -1,0 +1,2 @@
+import PodlabCLI
+await Podlab.main()
