@@ -123,6 +123,13 @@ enum ControllerSupport {
         return roundUp ? (product + 99) / 100 : product / 100
     }
 
+    /// Sets one annotation; keys contain dots, so `JSONValue.set` with a dotted path cannot be used.
+    static func setAnnotation(_ o: inout JSONValue, _ key: String, _ value: String) {
+        var ann = o.at("metadata.annotations").object ?? [:]
+        ann[key] = .string(value)
+        o.set("metadata.annotations", .object(ann))
+    }
+
     /// Objects' names by namespace, to keep generated names unique.
     static func names(_ objects: [JSONValue], namespace: String) -> Set<String> {
         Set(objects.filter { $0.ctl.namespace == namespace }.map(\.ctl.name))

@@ -45,7 +45,9 @@ extension DeploymentSync {
         let all = allRS
         let available = Self.sumStatus(all, "availableReplicas")
         let unavailable = max(0, Self.sumSpec(all) - available)
-        func put(_ k: String, _ v: Int) { st.status[k] = v == 0 ? nil : .int(Int64(v)) }
+        func put(_ k: String, _ v: Int) {
+            if v == 0 { st.status.remove(k) } else { st.status[k] = .int(Int64(v)) }
+        }
         put("observedGeneration", d.ctl.generation)
         put("replicas", Self.sumStatus(all, "replicas"))
         put("updatedReplicas", newRS.map { Self.statusInt($0, "replicas") } ?? 0)

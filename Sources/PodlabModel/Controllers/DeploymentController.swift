@@ -288,8 +288,8 @@ struct DeploymentSync {
             || ann[DeploymentController.maxReplicasKey] != String(replicas + maxSurge)
         guard old != newScale || annotationsNeedUpdate else { return }
         r.set("spec.replicas", .int(Int64(newScale)))
-        r.set("metadata.annotations.\(DeploymentController.desiredReplicasKey)", .string(String(replicas)))
-        r.set("metadata.annotations.\(DeploymentController.maxReplicasKey)", .string(String(replicas + maxSurge)))
+        ControllerSupport.setAnnotation(&r, DeploymentController.desiredReplicasKey, String(replicas))
+        ControllerSupport.setAnnotation(&r, DeploymentController.maxReplicasKey, String(replicas + maxSurge))
         rs[name] = r
         if name != created { changed.insert(name) }
         if old != newScale {
@@ -345,7 +345,7 @@ struct DeploymentSync {
             d.ctl.annotations[DeploymentController.revisionKey] != rev
         {
             var updated = d
-            updated.set("metadata.annotations.\(DeploymentController.revisionKey)", .string(rev))
+            ControllerSupport.setAnnotation(&updated, DeploymentController.revisionKey, rev)
             out.append(.update(Resources.deployments, updated))
         }
         return out
