@@ -30,7 +30,11 @@ final class TerminationInbox: Sendable {
 
     func add(_ id: Int) { ids.withLock { $0.append(id) } }
 
-    func drain() -> [Int] { ids.withLock { ids in defer { ids = [] }; return ids } }
+    func drain() -> [Int] {
+        ids.withLock { ids in
+            defer { ids = [] }; return ids
+        }
+    }
 }
 
 extension ClusterStore {

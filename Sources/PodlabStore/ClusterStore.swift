@@ -1,9 +1,10 @@
+import PodlabModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import PodlabModel
 
 /// podlab's etcd: every object, the cluster-wide resourceVersion, watches, and their persistence.
 ///
@@ -56,6 +57,8 @@ public actor ClusterStore {
     let terminatedWatchers = TerminationInbox()
     let options: Options
     let resources: [ResourceInfo]
+    /// `groupResource` of every resource in `resources`: the only ones the log can name and read back.
+    private let known: Set<String>
     private let state: StateDirectory?
     /// Set when a write failed in a way that leaves the log's content unknown; every later write throws it.
     private var failure: StoreError?
@@ -79,6 +82,7 @@ public actor ClusterStore {
     ) throws {
         self.options = options
         self.resources = resources
+        known = Set(resources.map(\.groupResource))
         var loaded = StateDirectory.Loaded()
         if let directory {
             state = try StateDirectory(
@@ -134,6 +138,11 @@ public actor ClusterStore {
     /// 404 `namespaces "x" not found`, 403 Forbidden in a terminating namespace, 422 when there is no name.
     public func create(_ r: ResourceInfo, _ object: JSONValue) throws -> JSONValue {
         try checkWritable()
+        // An object of a resource the store was not opened with could be written but never read back.
+        guard known.contains(r.groupResource) else {
+            throw StatusError(
+                code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
         guard case .object = object else {
             throw StatusError.badRequest("the \(r.kind) must be a JSON object, not \(object.typeName)")
         }
@@ -148,7 +157,9 @@ public actor ClusterStore {
             guard let namespace = table.get(Resources.namespaces, namespace: nil, name: ns) else {
                 throw StatusError.notFound(Resources.namespaces, ns)
             }
-            if namespace.at("status.phase").string == "Terminating" || !namespace.at("metadata.deletionTimestamp").isNull {
+            if namespace.at("status.phase").string == "Terminating"
+                || !namespace.at("metadata.deletionTimestamp").isNull
+            {
                 throw StatusError(
                     code: 403, reason: "Forbidden",
                     message: "\(r.groupResource) \"\(givenName)\" is forbidden: unable to create new content in "
@@ -258,6 +269,7 @@ public actor ClusterStore {
 
     /// Writes a snapshot of the whole state and empties the log now (it also happens on its own as the log grows).
     public func compact() throws {
+        try checkWritable()
         guard let state else { return }
         try state.compact(table, resourceVersion: resourceVersion)
         compactionError = nil

@@ -36,6 +36,7 @@ enum ObjectDefaults {
     /// `base` (cut to 58 characters) followed by 5 random characters.
     static func generatedName<G: RandomNumberGenerator>(_ base: String, using rng: inout G) -> String {
         let prefix = String(base.prefix(maxGenerateNameBase))
-        return prefix + String((0..<5).map { _ in suffixAlphabet[Int.random(in: 0..<suffixAlphabet.count, using: &rng)] })
+        return prefix
+            + String((0..<5).map { _ in suffixAlphabet[Int.random(in: 0..<suffixAlphabet.count, using: &rng)] })
     }
 }

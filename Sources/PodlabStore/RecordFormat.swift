@@ -74,7 +74,8 @@ enum RecordFormat {
     static func scan(_ bytes: [UInt8], path: String, magic: [UInt8], what: String) throws(StoreError) -> Scan {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             throw StoreError(
-                .badFile, path: path, "not a podlab \(what) (its first \(magic.count) bytes are not the format's magic)")
+                .badFile, path: path, "not a podlab \(what) (its first \(magic.count) bytes are not the format's magic)"
+            )
         }
         var scan = Scan(goodLength: magic.count)
         var offset = magic.count

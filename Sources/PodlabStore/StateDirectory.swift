@@ -1,9 +1,10 @@
+import PodlabModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import PodlabModel
 
 /// The state directory: `lock`, `wal.log` and `snapshot.dat`; loads the state and writes snapshots.
 ///
@@ -49,7 +50,6 @@ final class StateDirectory {
                         "missing, but \(snapshotPath) exists: the writes made since that snapshot would be lost")
                 }
                 try WriteAheadLog.create(path: walPath, durable: durable)
-                if durable { try FileIO.syncDirectory(directory) }
                 wal = try WriteAheadLog(path: walPath, size: WriteAheadLog.magic.count, durable: durable)
                 loaded.notes.append("\(directory): new state directory")
                 return
@@ -126,7 +126,8 @@ final class StateDirectory {
             let scan = try RecordFormat.scan(snapshot, path: snapshotPath, magic: snapshotMagic, what: "snapshot")
             // A snapshot is renamed into place only once complete, so a short one is damage, never a crash.
             if let torn = scan.tornTail {
-                throw StoreError(.corruptRecord, path: snapshotPath, offset: torn.offset, "truncated: \(torn.explanation)")
+                throw StoreError(
+                    .corruptRecord, path: snapshotPath, offset: torn.offset, "truncated: \(torn.explanation)")
             }
             guard let first = scan.records.first else {
                 throw StoreError(.badFile, path: snapshotPath, "no header record")
@@ -155,7 +156,8 @@ final class StateDirectory {
         let scan = try RecordFormat.scan(wal, path: walPath, magic: WriteAheadLog.magic, what: "write-ahead log")
         var previous: Int64 = 0
         for record in scan.records {
-            let decoded = try LogRecord(payload: record.payload, resources: resources, path: walPath, offset: record.offset)
+            let decoded = try LogRecord(
+                payload: record.payload, resources: resources, path: walPath, offset: record.offset)
             func bad(_ problem: String) -> StoreError {
                 StoreError(.corruptRecord, path: walPath, offset: record.offset, problem)
             }
@@ -174,7 +176,8 @@ final class StateDirectory {
             case .delete(let r, let object, _):
                 let id = ObjectTable.identity(of: object, in: r)
                 guard out.table.remove(r, namespace: id.namespace, name: id.name) != nil else {
-                    throw bad("deletes \(r.groupResource) \(ObjectTable.key(namespace: id.namespace, name: id.name)), which does not exist")
+                    let shown = id.namespace.map { "\($0)/\(id.name)" } ?? id.name
+                    throw bad("deletes \(r.groupResource) \(shown), which does not exist")
                 }
             case .snapshotHeader:
                 break
@@ -226,7 +229,7 @@ final class StateDirectory {
             let replay = try StateDirectory.replay(
                 snapshot: snapshot, snapshotPath: snapshotPath, wal: wal, walPath: walPath, resources: table)
             if let torn = replay.tornTail { cut = (torn.offset, "torn final record: \(torn.explanation)") }
-        } catch where error.path == walPath && error.offset != nil && error.kind == .corruptRecord {
+        } catch  where error.path == walPath && error.offset != nil && error.kind == .corruptRecord {
             cut = (error.offset ?? wal.count, error.problem)
         }
         guard let cut else { return RepairReport(path: walPath, cutAt: nil, droppedBytes: 0, backup: nil, reason: nil) }

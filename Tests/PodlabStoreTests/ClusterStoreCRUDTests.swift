@@ -44,12 +44,32 @@ struct ClusterStoreCRUDTests {
         _ = try await store.create(Resources.pods, pod("y", in: "a"))
         _ = try await store.create(Resources.pods, pod("w", in: "default"))
         let all = await store.list(Resources.pods, namespace: nil)
-        let keys = all.items.map { "\($0.at("metadata.namespace").string ?? "")/\($0.at("metadata.name").string ?? "")" }
+        let keys = all.items.map {
+            "\($0.at("metadata.namespace").string ?? "")/\($0.at("metadata.name").string ?? "")"
+        }
         #expect(keys == ["a/y", "a/z", "a-b/x", "default/w"])
         #expect(all.resourceVersion == 7)
         let inA = await store.list(Resources.pods, namespace: "a")
         #expect(inA.items.compactMap { $0.at("metadata.name").string } == ["y", "z"])
         #expect(await store.list(Resources.services, namespace: nil).items.isEmpty)
+    }
+
+    @Test("a list after adds, updates and deletes shows exactly the current objects")
+    func listTracksChanges() async throws {
+        let store = try await memoryStore()
+        for name in ["b", "d"] { _ = try await store.create(Resources.pods, pod(name)) }
+        func names() async -> [String] {
+            await store.list(Resources.pods, namespace: "default").items.compactMap { $0.at("metadata.name").string }
+        }
+        #expect(await names() == ["b", "d"])
+        _ = try await store.create(Resources.pods, pod("c"))
+        _ = try await store.create(Resources.pods, pod("a"))
+        #expect(await names() == ["a", "b", "c", "d"])
+        _ = try await store.delete(Resources.pods, namespace: "default", name: "b")
+        _ = try await store.update(Resources.pods, pod("c", image: "busybox"))
+        #expect(await names() == ["a", "c", "d"])
+        let c = await store.list(Resources.pods, namespace: nil).items[1]
+        #expect(c.at("spec.containers")[0]["image"] == "busybox")
     }
 
     @Test("all() holds every resource, empty ones included")
@@ -110,7 +130,9 @@ struct ClusterStoreCRUDTests {
             _ = try await store.create(Resources.configMaps, ["metadata": ["namespace": "default"]])
         }
         #expect(error?.code == 422)
-        #expect(error?.message == "ConfigMap \"\" is invalid: metadata.name: Required value: name or generateName is required")
+        #expect(
+            error?.message
+                == "ConfigMap \"\" is invalid: metadata.name: Required value: name or generateName is required")
     }
 
     @Test("creating an existing name is 409 AlreadyExists and changes nothing")
@@ -118,18 +140,24 @@ struct ClusterStoreCRUDTests {
         let store = try await memoryStore()
         _ = try await store.create(Resources.pods, pod("web"))
         let rv = await store.currentResourceVersion
-        let error = await caught(StatusError.self) { _ = try await store.create(Resources.pods, pod("web", image: "x")) }
+        let error = await caught(StatusError.self) {
+            _ = try await store.create(Resources.pods, pod("web", image: "x"))
+        }
         #expect(error?.code == 409)
         #expect(error?.reason == "AlreadyExists")
         #expect(error?.message == "pods \"web\" already exists")
         #expect(await store.currentResourceVersion == rv)
-        #expect(await store.get(Resources.pods, namespace: "default", name: "web")?.at("spec.containers")[0]["image"] == "nginx")
+        #expect(
+            await store.get(Resources.pods, namespace: "default", name: "web")?.at("spec.containers")[0]["image"]
+                == "nginx")
     }
 
     @Test("creating in a missing namespace is 404 namespaces \"x\" not found")
     func missingNamespace() async throws {
         let store = try await memoryStore()
-        let error = await caught(StatusError.self) { _ = try await store.create(Resources.pods, pod("web", in: "nope")) }
+        let error = await caught(StatusError.self) {
+            _ = try await store.create(Resources.pods, pod("web", in: "nope"))
+        }
         #expect(error?.code == 404)
         #expect(error?.message == "namespaces \"nope\" not found")
     }
@@ -144,12 +172,15 @@ struct ClusterStoreCRUDTests {
             ns.set("status.phase", "Terminating")
             return ns
         }
-        let error = await caught(StatusError.self) { _ = try await store.create(Resources.pods, pod("web", in: "demo")) }
+        let error = await caught(StatusError.self) {
+            _ = try await store.create(Resources.pods, pod("web", in: "demo"))
+        }
         #expect(error?.code == 403)
         #expect(error?.reason == "Forbidden")
         #expect(
             error?.message
-                == "pods \"web\" is forbidden: unable to create new content in namespace demo because it is being terminated")
+                == "pods \"web\" is forbidden: unable to create new content in namespace demo because it is being terminated"
+        )
     }
 
     @Test("create ignores a client's resourceVersion, generation and deletionTimestamp")
@@ -206,7 +237,9 @@ struct ClusterStoreCRUDTests {
         other.set("metadata.uid", "00000000-0000-4000-8000-000000000000")
         let error = await caught(StatusError.self) { _ = try await store.update(Resources.pods, other) }
         #expect(error?.code == 409)
-        #expect(error?.message.contains("Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000") == true)
+        #expect(
+            error?.message.contains("Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000")
+                == true)
     }
 
     @Test("update of a missing object is 404")
@@ -248,7 +281,8 @@ struct ClusterStoreCRUDTests {
         #expect(d3.at("metadata.generation") == 2)
 
         let svc = try await store.create(
-            Resources.services, ["metadata": ["name": "web", "namespace": "default"], "spec": ["ports": [["port": 80]]]])
+            Resources.services,
+            ["metadata": ["name": "web", "namespace": "default"], "spec": ["ports": [["port": 80]]]])
         #expect(svc.at("metadata.generation").isNull)
         var svc2 = svc
         svc2.set("spec.ports", [["port": 81]])
@@ -318,7 +352,8 @@ struct ClusterStoreCRUDTests {
                 Resources.pods, namespace: "default", name: "web", preconditionResourceVersion: "1")
         }
         #expect(badRV?.code == 409)
-        #expect(badRV?.message.hasSuffix("ResourceVersion in precondition: 1, ResourceVersion in object meta: 2") == true)
+        #expect(
+            badRV?.message.hasSuffix("ResourceVersion in precondition: 1, ResourceVersion in object meta: 2") == true)
         #expect(await store.get(Resources.pods, namespace: "default", name: "web") != nil)
         _ = try await store.delete(
             Resources.pods, namespace: "default", name: "web", preconditionUID: uid, preconditionResourceVersion: "2")

@@ -84,7 +84,9 @@ struct ClusterStoreWatchTests {
         let store = try await memoryStore(options: options)  // rv 1
         for name in ["a", "b", "c", "d"] { _ = try await store.create(Resources.pods, pod(name)) }  // rv 2...5
         // The history holds rv 3, 4, 5: a watch may start from 2 or later.
-        let error = await caught(StatusError.self) { _ = try await store.watch(Resources.pods, namespace: nil, from: 1) }
+        let error = await caught(StatusError.self) {
+            _ = try await store.watch(Resources.pods, namespace: nil, from: 1)
+        }
         #expect(error?.code == 410)
         #expect(error?.reason == "Expired")
         #expect(error?.message == "too old resource version: 1 (2)")

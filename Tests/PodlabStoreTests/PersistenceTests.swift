@@ -34,7 +34,8 @@ struct PersistenceTests {
         #expect(await reopened.all() == before)
         #expect(await reopened.currentResourceVersion == rv)
         #expect(await reopened.get(Resources.pods, namespace: "default", name: "p2") == nil)
-        #expect(await reopened.get(Resources.deployments, namespace: "demo", name: "web")?.at("metadata.generation") == 2)
+        #expect(
+            await reopened.get(Resources.deployments, namespace: "demo", name: "web")?.at("metadata.generation") == 2)
         // New writes continue the same resourceVersion sequence.
         let next = try await reopened.create(Resources.pods, pod("new"))
         #expect(next.at("metadata.resourceVersion").string == String(rv + 1))
@@ -69,7 +70,9 @@ struct PersistenceTests {
         // closed, and start a new store on the copy.
         let image = dir.path + "/crash"
         try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: false)
-        for file in ["wal.log"] { try FileManager.default.copyItem(atPath: dir.state + "/" + file, toPath: image + "/" + file) }
+        for file in ["wal.log"] {
+            try FileManager.default.copyItem(atPath: dir.state + "/" + file, toPath: image + "/" + file)
+        }
         let recovered = try ClusterStore(directory: image)
         #expect(await recovered.all() == before)
         #expect(await recovered.currentResourceVersion == rv)
