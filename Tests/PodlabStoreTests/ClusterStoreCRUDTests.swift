@@ -360,6 +360,17 @@ struct ClusterStoreCRUDTests {
         #expect(await store.get(Resources.pods, namespace: "default", name: "web") == nil)
     }
 
+    @Test("a resource the store was not opened with is refused, since the log could not read it back")
+    func unknownResource() async throws {
+        let store = try await memoryStore()
+        let foos = ResourceInfo(group: "example.com", kind: "Foo", plural: "foos")
+        let error = await caught(StatusError.self) {
+            _ = try await store.create(foos, ["metadata": ["name": "f", "namespace": "default"]])
+        }
+        #expect(error?.code == 404)
+        #expect(await store.currentResourceVersion == 1)
+    }
+
     @Test("a closed store refuses writes but still answers reads")
     func closed() async throws {
         let store = try await memoryStore()

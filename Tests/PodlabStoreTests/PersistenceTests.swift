@@ -41,6 +41,19 @@ struct PersistenceTests {
         #expect(next.at("metadata.resourceVersion").string == String(rv + 1))
     }
 
+    @Test("without fsync (the benchmark peer) the same state still round-trips")
+    func noSyncRoundTrip() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try ClusterStore(directory: dir.state, durability: .none)
+        let before = try await populate(store)
+        try await store.compact()
+        _ = try await store.create(Resources.pods, pod("after"))
+        await store.close()
+        let reopened = try ClusterStore(directory: dir.state, durability: .none)
+        #expect(await reopened.all()[Resources.pods]?.count == (before[Resources.pods]?.count ?? 0) + 1)
+    }
+
     @Test("the state directory is 0700 and its files 0600")
     func modes() async throws {
         let dir = try TempDir()
