@@ -1,3 +1,5 @@
+import Foundation
+
 /// kube-apiserver's defaulting: the values a stored object gets for fields the client left out.
 ///
 /// Covers the versioned `SetDefaults_*` functions of pkg/apis/{core,apps,discovery,networking,rbac}/v1 and the
@@ -11,7 +13,7 @@ public enum Defaulting {
         case ("", "Pod"): pod(&obj)
         case ("", "Service"): service(&obj)
         case ("", "Namespace"): namespace(&obj)
-        case ("", "Secret"): if obj["type"].string?.isEmpty ?? true { obj["type"] = "Opaque" }
+        case ("", "Secret"): secret(&obj)
         case ("", "Endpoints"): endpoints(&obj)
         case ("", "Node"): node(&obj)
         case ("apps", "Deployment"): deployment(&obj)
@@ -226,6 +228,17 @@ public enum Defaulting {
         }
         if (obj.at("spec.finalizers").array ?? []).isEmpty { obj.set("spec.finalizers", ["kubernetes"]) }
         if obj.at("status.phase").string?.isEmpty ?? true { obj.set("status.phase", "Active") }
+    }
+
+    static func secret(_ obj: inout JSONValue) {
+        setIfEmpty(&obj, "type", "Opaque")
+        // stringData is write-only: v1 conversion folds it into data (base64) and never stores it.
+        if let plain = obj["stringData"].object {
+            var data = obj["data"].object ?? [:]
+            for (k, v) in plain { data[k] = .string(Data((v.string ?? "").utf8).base64EncodedString()) }
+            obj["data"] = .object(data)
+            obj = .object((obj.object ?? [:]).filter { $0.key != "stringData" })
+        }
     }
 
     static func endpoints(_ obj: inout JSONValue) {
