@@ -23,7 +23,11 @@ public enum LoadBalancerController {
         let pool = first...last
         var used = Set(services.flatMap { ingressIPs($0) }.compactMap(PoolAddress.parse))
 
-        for svc in services where !svc.ctl.isDeleting {
+        // Services that ask for a specific address are served first, so the lowest-free choice for others
+        // cannot take an address someone requested.
+        let requestsFirst = services.filter { !($0.at("spec.loadBalancerIP").string ?? "").isEmpty }
+            + services.filter { ($0.at("spec.loadBalancerIP").string ?? "").isEmpty }
+        for svc in requestsFirst where !svc.ctl.isDeleting {
             let isLB = svc.at("spec.type").string == "LoadBalancer"
             let current = ingressIPs(svc)
             if !isLB {
