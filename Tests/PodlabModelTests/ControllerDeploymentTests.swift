@@ -29,7 +29,7 @@ struct ControllerDeploymentTests {
         #expect(ControllerSupport.scaledValue("25%", total: 3, roundUp: false) == 0)
         #expect(ControllerSupport.scaledValue("50%", total: 5, roundUp: true) == 3)
         #expect(ControllerSupport.scaledValue(2, total: 5, roundUp: true) == 2)
-        var d = Fixture.deployment(replicas: 4)
+        var d = ControllerFixture.deployment(replicas: 4)
         d.set("spec.strategy", ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": "10%"]])
         let sync = DeploymentSync(deployment: d, snapshot: ClusterSnapshot(objects: [:]), now: Date(), claimed: [])
         #expect(sync.maxSurge == 0)
@@ -39,7 +39,7 @@ struct ControllerDeploymentTests {
     @Test("a new deployment creates its ReplicaSet web-<hash> with hash label, owner, annotations and event")
     func createsReplicaSet() throws {
         var sim = ClusterSim.bootstrapped()
-        let d = sim.create(Resources.deployments, Fixture.deployment())
+        let d = sim.create(Resources.deployments, ControllerFixture.deployment())
         let actions = DeploymentController.reconcile(sim.snapshot, now: sim.now)
         sim.apply(actions)
         let rs = try #require(Self.rs(sim).first)
@@ -74,7 +74,7 @@ struct ControllerDeploymentTests {
     @Test("a settled deployment reports counts, Available and NewReplicaSetAvailable with upstream wording")
     func settledStatus() throws {
         var sim = ClusterSim.bootstrapped()
-        sim.create(Resources.deployments, Fixture.deployment())
+        sim.create(Resources.deployments, ControllerFixture.deployment())
         sim.settle()
         let d = try #require(sim.get(Resources.deployments, "default", "web"))
         let rs = try #require(Self.rs(sim).first)
@@ -93,7 +93,7 @@ struct ControllerDeploymentTests {
     @Test("scaling 3 to 1 scales the ReplicaSet down with an event; scaling to 5 scales it up")
     func scaling() throws {
         var sim = ClusterSim.bootstrapped()
-        sim.create(Resources.deployments, Fixture.deployment())
+        sim.create(Resources.deployments, ControllerFixture.deployment())
         sim.settle()
         sim.edit(Resources.deployments, "default", "web") { $0.set("spec.replicas", 1) }
         sim.settle()
@@ -116,7 +116,7 @@ struct ControllerDeploymentTests {
     func rollingUpdate() throws {
         var sim = ClusterSim.bootstrapped()
         let strategy: JSONValue = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]]
-        sim.create(Resources.deployments, Fixture.deployment(replicas: 3, strategy: strategy))
+        sim.create(Resources.deployments, ControllerFixture.deployment(replicas: 3, strategy: strategy))
         sim.settle()
         let old = try #require(Self.rs(sim).first)
         sim.edit(Resources.deployments, "default", "web") {
@@ -125,7 +125,7 @@ struct ControllerDeploymentTests {
         // Step pass by pass, checking the rollout's bounds on every intermediate state.
         var steps = 0
         while steps < 300 {
-            var rng = SeededRNG(seed: UInt64(steps))
+            var rng = ControllerRNG(seed: UInt64(steps))
             let actions = Controllers.reconcile(sim.snapshot, config: sim.config, now: sim.now, rng: &rng)
             if actions.isEmpty && !sim.kubelet() { break }
             sim.apply(actions)
@@ -156,7 +156,7 @@ struct ControllerDeploymentTests {
     func recreate() throws {
         var sim = ClusterSim.bootstrapped()
         sim.gracefulPods = true
-        sim.create(Resources.deployments, Fixture.deployment(replicas: 2, strategy: ["type": "Recreate"]))
+        sim.create(Resources.deployments, ControllerFixture.deployment(replicas: 2, strategy: ["type": "Recreate"]))
         sim.settle()
         let old = try #require(Self.rs(sim).first)
         sim.edit(Resources.deployments, "default", "web") {
@@ -178,7 +178,7 @@ struct ControllerDeploymentTests {
     @Test("revisionHistoryLimit 1 keeps only the newest old ReplicaSet")
     func revisionHistory() throws {
         var sim = ClusterSim.bootstrapped()
-        var d = Fixture.deployment(replicas: 1)
+        var d = ControllerFixture.deployment(replicas: 1)
         d.set("spec.revisionHistoryLimit", 1)
         sim.create(Resources.deployments, d)
         sim.settle()
@@ -195,7 +195,7 @@ struct ControllerDeploymentTests {
     @Test("rolling back to an earlier template reuses its ReplicaSet with a new revision and history")
     func rollback() throws {
         var sim = ClusterSim.bootstrapped()
-        sim.create(Resources.deployments, Fixture.deployment(replicas: 1))
+        sim.create(Resources.deployments, ControllerFixture.deployment(replicas: 1))
         sim.settle()
         let first = try #require(Self.rs(sim).first)
         sim.edit(Resources.deployments, "default", "web") {
@@ -215,7 +215,7 @@ struct ControllerDeploymentTests {
     @Test("a name taken by a foreign ReplicaSet bumps collisionCount and picks another hash")
     func hashCollision() throws {
         var sim = ClusterSim.bootstrapped()
-        let d = Fixture.deployment(replicas: 1)
+        let d = ControllerFixture.deployment(replicas: 1)
         let hash = SafeEncoding.podTemplateHash(d.at("spec.template"), collisionCount: nil)
         sim.create(
             Resources.replicaSets,
@@ -240,7 +240,7 @@ struct ControllerDeploymentTests {
     func proportionalScaling() throws {
         var sim = ClusterSim.bootstrapped()
         let strategy: JSONValue = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 2, "maxUnavailable": 0]]
-        sim.create(Resources.deployments, Fixture.deployment(replicas: 4, strategy: strategy))
+        sim.create(Resources.deployments, ControllerFixture.deployment(replicas: 4, strategy: strategy))
         sim.settle()
         let old = try #require(Self.rs(sim).first)
         // New pods never become ready, so the rollout stalls with both ReplicaSets active.

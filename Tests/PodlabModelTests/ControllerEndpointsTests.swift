@@ -7,7 +7,7 @@ import Testing
 struct ControllerEndpointsTests {
     static let config = ClusterConfig(nodes: ["podlab-control-plane", "podlab-worker"], apiServerIP: "172.18.0.2")
 
-    static func step(_ s: ClusterSnapshot, _ rng: inout SeededRNG) -> [ControllerAction] {
+    static func step(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] {
         EndpointsController.reconcile(s, config: config) + EndpointSliceController.reconcile(s, config: config, rng: &rng)
     }
 
@@ -18,11 +18,11 @@ struct ControllerEndpointsTests {
     @Test("ready pods are addresses, unready ones notReadyAddresses, pods without IP are left out")
     func readiness() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, Fixture.service())
-        let a = sim.create(Resources.pods, Fixture.pod("a", ip: "10.244.1.10"))
-        sim.create(Resources.pods, Fixture.pod("b", ip: "10.244.1.9", ready: false))
-        sim.create(Resources.pods, Fixture.pod("noip", ip: nil))
-        sim.create(Resources.pods, Fixture.pod("other", labels: ["app": "db"], ip: "10.244.1.11"))
+        sim.create(Resources.services, ControllerFixture.service())
+        let a = sim.create(Resources.pods, ControllerFixture.pod("a", ip: "10.244.1.10"))
+        sim.create(Resources.pods, ControllerFixture.pod("b", ip: "10.244.1.9", ready: false))
+        sim.create(Resources.pods, ControllerFixture.pod("noip", ip: nil))
+        sim.create(Resources.pods, ControllerFixture.pod("other", labels: ["app": "db"], ip: "10.244.1.11"))
         sim.settle(Self.step)
         let ep = try #require(sim.get(Resources.endpoints, "default", "web"))
         let expected: JSONValue = [
@@ -54,18 +54,18 @@ struct ControllerEndpointsTests {
         let after = try #require(sim.get(Resources.endpoints, "default", "web"))
         #expect(after["subsets"][0]["addresses"].array?.map { $0["ip"] } == ["10.244.1.9", "10.244.1.10"])
         #expect(after["subsets"][0]["notReadyAddresses"].isNull)
-        var rng = SeededRNG(seed: 5)
+        var rng = ControllerRNG(seed: 5)
         #expect(Self.step(sim.snapshot, &rng).isEmpty)
     }
 
     @Test("named target ports resolve per pod; a pod without the name is skipped for that port")
     func namedPorts() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, Fixture.service())
-        sim.create(Resources.pods, Fixture.pod("p8080", ip: "10.244.1.2"))
+        sim.create(Resources.services, ControllerFixture.service())
+        sim.create(Resources.pods, ControllerFixture.pod("p8080", ip: "10.244.1.2"))
         sim.create(
-            Resources.pods, Fixture.pod("p9090", ip: "10.244.1.3", ports: [["name": "http", "containerPort": 9090]]))
-        sim.create(Resources.pods, Fixture.pod("unnamed", ip: "10.244.1.4", ports: [["containerPort": 80]]))
+            Resources.pods, ControllerFixture.pod("p9090", ip: "10.244.1.3", ports: [["name": "http", "containerPort": 9090]]))
+        sim.create(Resources.pods, ControllerFixture.pod("unnamed", ip: "10.244.1.4", ports: [["containerPort": 80]]))
         sim.settle(Self.step)
         let subsets = try #require(sim.get(Resources.endpoints, "default", "web")?["subsets"].array)
         #expect(subsets.count == 2)
@@ -83,8 +83,8 @@ struct ControllerEndpointsTests {
     @Test("slices are <svc>-xxxxx via generateName, labelled, owned by the Service, IPv4, with named ports")
     func sliceShape() throws {
         var sim = ClusterSim()
-        let svc = sim.create(Resources.services, Fixture.service())
-        let pod = sim.create(Resources.pods, Fixture.pod("a", ip: "10.244.1.10"))
+        let svc = sim.create(Resources.services, ControllerFixture.service())
+        let pod = sim.create(Resources.pods, ControllerFixture.pod("a", ip: "10.244.1.10"))
         sim.settle(Self.step)
         let slice = try #require(Self.slices(sim).first)
         #expect(slice.ctl.name.hasPrefix("web-") && slice.ctl.name.count == 9)
@@ -112,8 +112,8 @@ struct ControllerEndpointsTests {
     @Test("a terminating pod leaves Endpoints but stays in its slice as not ready, serving, terminating")
     func terminating() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, Fixture.service())
-        var p = Fixture.pod("going", ip: "10.244.1.10")
+        sim.create(Resources.services, ControllerFixture.service())
+        var p = ControllerFixture.pod("going", ip: "10.244.1.10")
         p.set("metadata.deletionTimestamp", "2026-11-23T08:03:55Z")
         sim.create(Resources.pods, p)
         sim.settle(Self.step)
@@ -125,10 +125,10 @@ struct ControllerEndpointsTests {
     @Test("publishNotReadyAddresses lists unready pods as ready in both objects")
     func publishNotReady() throws {
         var sim = ClusterSim()
-        var svc = Fixture.service()
+        var svc = ControllerFixture.service()
         svc.set("spec.publishNotReadyAddresses", true)
         sim.create(Resources.services, svc)
-        sim.create(Resources.pods, Fixture.pod("a", ip: "10.244.1.10", ready: false))
+        sim.create(Resources.pods, ControllerFixture.pod("a", ip: "10.244.1.10", ready: false))
         sim.settle(Self.step)
         #expect(sim.get(Resources.endpoints, "default", "web")?["subsets"][0]["addresses"][0]["ip"] == "10.244.1.10")
         #expect(Self.slices(sim).first?["endpoints"][0]["conditions"]["ready"] == true)
@@ -138,7 +138,7 @@ struct ControllerEndpointsTests {
     @Test("a Service without pods has empty Endpoints and one placeholder slice; deleting it removes both")
     func emptyAndDeleted() throws {
         var sim = ClusterSim()
-        let svc = sim.create(Resources.services, Fixture.service())
+        let svc = sim.create(Resources.services, ControllerFixture.service())
         sim.settle(Self.step)
         let ep = try #require(sim.get(Resources.endpoints, "default", "web"))
         #expect(ep["subsets"].isNull)
@@ -155,7 +155,7 @@ struct ControllerEndpointsTests {
     @Test("Services without a selector are left alone; user Endpoints are mirrored into a slice")
     func selectorless() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, Fixture.service("ext", selector: nil, ports: [["port": 80, "protocol": "TCP"]]))
+        sim.create(Resources.services, ControllerFixture.service("ext", selector: nil, ports: [["port": 80, "protocol": "TCP"]]))
         sim.settle(Self.step)
         #expect(sim.get(Resources.endpoints, "default", "ext") == nil)
         #expect(Self.slices(sim, "ext").isEmpty)
@@ -177,10 +177,10 @@ struct ControllerEndpointsTests {
     @Test("headless Services label their Endpoints and give subdomain pods a hostname")
     func headless() throws {
         var sim = ClusterSim()
-        var svc = Fixture.service("db", selector: ["app": "db"], ports: [["name": "pg", "port": 5432, "targetPort": 5432]])
+        var svc = ControllerFixture.service("db", selector: ["app": "db"], ports: [["name": "pg", "port": 5432, "targetPort": 5432]])
         svc.set("spec.clusterIP", "None")
         sim.create(Resources.services, svc)
-        var pod = Fixture.pod("db-0", labels: ["app": "db"], ip: "10.244.1.7")
+        var pod = ControllerFixture.pod("db-0", labels: ["app": "db"], ip: "10.244.1.7")
         pod.set("spec.hostname", "db-0")
         pod.set("spec.subdomain", "db")
         sim.create(Resources.pods, pod)
@@ -195,8 +195,8 @@ struct ControllerEndpointsTests {
     @Test("more than 100 endpoints are split over several slices")
     func manyEndpoints() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, Fixture.service())
-        for i in 0..<150 { sim.create(Resources.pods, Fixture.pod("p\(i)", ip: "10.244.\(i / 200).\(i % 200 + 2)")) }
+        sim.create(Resources.services, ControllerFixture.service())
+        for i in 0..<150 { sim.create(Resources.pods, ControllerFixture.pod("p\(i)", ip: "10.244.\(i / 200).\(i % 200 + 2)")) }
         sim.settle(Self.step)
         let counts = Self.slices(sim).map { $0["endpoints"].array?.count ?? 0 }.sorted()
         #expect(counts == [50, 100])

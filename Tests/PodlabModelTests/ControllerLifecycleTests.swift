@@ -5,7 +5,7 @@ import Testing
 
 @Suite("GarbageCollector, NamespaceController, LoadBalancerController, Bootstrap, events")
 struct ControllerLifecycleTests {
-    static func gcStep(_ s: ClusterSnapshot, _ rng: inout SeededRNG) -> [ControllerAction] { GarbageCollector.reconcile(s) }
+    static func gcStep(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] { GarbageCollector.reconcile(s) }
 
     static func owned(_ p: JSONValue, by owner: JSONValue, kind: String = "ReplicaSet", apiVersion: String = "apps/v1")
         -> JSONValue
@@ -23,12 +23,12 @@ struct ControllerLifecycleTests {
     func orphans() throws {
         var sim = ClusterSim()
         let rs = sim.create(Resources.replicaSets, ControllerReplicaSetTests.replicaSet())
-        sim.create(Resources.pods, Self.owned(Fixture.pod("kept"), by: rs))
+        sim.create(Resources.pods, Self.owned(ControllerFixture.pod("kept"), by: rs))
         let stale: JSONValue = ["metadata": ["name": "web-abc", "uid": "uid-old"]]
-        sim.create(Resources.pods, Self.owned(Fixture.pod("stale-uid"), by: stale))
+        sim.create(Resources.pods, Self.owned(ControllerFixture.pod("stale-uid"), by: stale))
         let gone: JSONValue = ["metadata": ["name": "gone", "uid": "uid-gone"]]
-        sim.create(Resources.pods, Self.owned(Fixture.pod("orphan"), by: gone))
-        sim.create(Resources.pods, Self.owned(Fixture.pod("crd-owned"), by: gone, kind: "Widget", apiVersion: "example.com/v1"))
+        sim.create(Resources.pods, Self.owned(ControllerFixture.pod("orphan"), by: gone))
+        sim.create(Resources.pods, Self.owned(ControllerFixture.pod("crd-owned"), by: gone, kind: "Widget", apiVersion: "example.com/v1"))
         sim.settle(Self.gcStep)
         #expect(sim.list(Resources.pods).map(\.ctl.name).sorted() == ["crd-owned", "kept"])
         // Deleting the ReplicaSet cascades to its pod in the next pass (background propagation).
@@ -42,7 +42,7 @@ struct ControllerLifecycleTests {
         var sim = ClusterSim()
         let rs = sim.create(Resources.replicaSets, ControllerReplicaSetTests.replicaSet())
         let gone: JSONValue = ["metadata": ["name": "gone", "uid": "uid-gone"]]
-        sim.create(Resources.pods, Self.owned(Self.owned(Fixture.pod("two-owners"), by: rs), by: gone))
+        sim.create(Resources.pods, Self.owned(Self.owned(ControllerFixture.pod("two-owners"), by: rs), by: gone))
         sim.settle(Self.gcStep)
         let pod = try #require(sim.get(Resources.pods, "default", "two-owners"))
         #expect(pod.ctl.ownerReferences.compactMap { $0["uid"].string } == [rs.ctl.uid])
@@ -53,14 +53,14 @@ struct ControllerLifecycleTests {
         var sim = ClusterSim()
         sim.create(Resources.namespaces, ["metadata": ["name": "lab", "deletionTimestamp": "2026-11-23T08:03:55Z"]])
         sim.create(Resources.namespaces, ["metadata": ["name": "default"]])
-        var p = Fixture.pod("p")
+        var p = ControllerFixture.pod("p")
         p.set("metadata.namespace", "lab")
         sim.create(Resources.pods, p)
-        sim.create(Resources.pods, Fixture.pod("stays"))
-        let step: (ClusterSnapshot, inout SeededRNG) -> [ControllerAction] = { s, _ in
+        sim.create(Resources.pods, ControllerFixture.pod("stays"))
+        let step: (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction] = { s, _ in
             NamespaceController.reconcile(s, now: Date())
         }
-        var rng = SeededRNG(seed: 1)
+        var rng = ControllerRNG(seed: 1)
         sim.apply(step(sim.snapshot, &rng))
         #expect(sim.get(Resources.namespaces, nil, "lab")?.at("status.phase") == "Terminating")
         sim.settle(step)
@@ -76,10 +76,10 @@ struct ControllerLifecycleTests {
         sim.create(
             Resources.namespaces,
             ["metadata": ["name": "lab", "deletionTimestamp": "2026-11-23T08:03:55Z"], "status": ["phase": "Terminating"]])
-        var p = Fixture.pod("p")
+        var p = ControllerFixture.pod("p")
         p.set("metadata.namespace", "lab")
         sim.create(Resources.pods, p)
-        let step: (ClusterSnapshot, inout SeededRNG) -> [ControllerAction] = { s, _ in
+        let step: (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction] = { s, _ in
             NamespaceController.reconcile(s, now: Date())
         }
         sim.settle(step)
@@ -102,7 +102,7 @@ struct ControllerLifecycleTests {
 
     // MARK: - LoadBalancer
 
-    static func lbStep(_ config: ClusterConfig) -> (ClusterSnapshot, inout SeededRNG) -> [ControllerAction] {
+    static func lbStep(_ config: ClusterConfig) -> (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction] {
         { s, _ in LoadBalancerController.reconcile(s, config: config, now: Date(timeIntervalSince1970: 1_795_000_000)) }
     }
 
@@ -110,12 +110,12 @@ struct ControllerLifecycleTests {
     func allocation() throws {
         var sim = ClusterSim()
         let config = ClusterConfig(nodes: ["n"], lbPoolFirst: "172.18.255.200", lbPoolLast: "172.18.255.202")
-        var wants = Fixture.service("wants", type: "LoadBalancer")
+        var wants = ControllerFixture.service("wants", type: "LoadBalancer")
         wants.set("spec.loadBalancerIP", "172.18.255.201")
         sim.create(Resources.services, wants)
-        sim.create(Resources.services, Fixture.service("a", type: "LoadBalancer"))
-        sim.create(Resources.services, Fixture.service("b", type: "LoadBalancer"))
-        sim.create(Resources.services, Fixture.service("plain"))
+        sim.create(Resources.services, ControllerFixture.service("a", type: "LoadBalancer"))
+        sim.create(Resources.services, ControllerFixture.service("b", type: "LoadBalancer"))
+        sim.create(Resources.services, ControllerFixture.service("plain"))
         sim.settle(Self.lbStep(config))
         func ip(_ name: String) -> JSONValue { sim.get(Resources.services, "default", name)?.at("status.loadBalancer.ingress") ?? nil }
         #expect(ip("a") == [["ip": "172.18.255.200", "ipMode": "VIP"]])
@@ -125,7 +125,7 @@ struct ControllerLifecycleTests {
         #expect(sim.messages("EnsuredLoadBalancer").count == 3)
         #expect(sim.events(reason: "EnsuringLoadBalancer").first?.at("source.component") == "service-controller")
         // The pool is full: a fourth gets one warning, however many passes run.
-        sim.create(Resources.services, Fixture.service("d", type: "LoadBalancer"))
+        sim.create(Resources.services, ControllerFixture.service("d", type: "LoadBalancer"))
         sim.settle(Self.lbStep(config))
         #expect(ip("d").isNull)
         #expect(

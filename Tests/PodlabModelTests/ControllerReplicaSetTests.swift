@@ -20,7 +20,7 @@ struct ControllerReplicaSetTests {
         ]
     }
 
-    static func rsStep(_ s: ClusterSnapshot, _ rng: inout SeededRNG) -> [ControllerAction] {
+    static func rsStep(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] {
         ReplicaSetController.reconcile(s, now: Date(timeIntervalSince1970: 1_795_000_000), rng: &rng)
     }
 
@@ -55,15 +55,15 @@ struct ControllerReplicaSetTests {
             p.set("metadata.ownerReferences", [ref])
             return p
         }
-        sim.create(Resources.pods, owned(Fixture.pod("ready", ip: "10.244.1.2")))
-        sim.create(Resources.pods, owned(Fixture.pod("unready", ip: "10.244.1.3", ready: false)))
-        var pending = owned(Fixture.pod("pending", ready: false))
+        sim.create(Resources.pods, owned(ControllerFixture.pod("ready", ip: "10.244.1.2")))
+        sim.create(Resources.pods, owned(ControllerFixture.pod("unready", ip: "10.244.1.3", ready: false)))
+        var pending = owned(ControllerFixture.pod("pending", ready: false))
         pending.set("status.phase", "Pending")
         sim.create(Resources.pods, pending)
-        var unscheduled = owned(Fixture.pod("unscheduled", ready: false, node: nil))
+        var unscheduled = owned(ControllerFixture.pod("unscheduled", ready: false, node: nil))
         unscheduled.set("status.phase", "Pending")
         sim.create(Resources.pods, unscheduled)
-        var rng = SeededRNG(seed: 1)
+        var rng = ControllerRNG(seed: 1)
         let actions = Self.rsStep(sim.snapshot, &rng)
         let deleted = actions.compactMap { a -> String? in
             if case .delete(_, _, let name, _) = a { return name } else { return nil }
@@ -76,10 +76,10 @@ struct ControllerReplicaSetTests {
 
     @Test("the pod-deletion-cost annotation and colocation decide between otherwise equal pods")
     func deletionCostAndColocation() {
-        let a = Fixture.pod("a", ip: "10.0.0.1", node: "n1")
-        var b = Fixture.pod("b", ip: "10.0.0.2", node: "n1")
+        let a = ControllerFixture.pod("a", ip: "10.0.0.1", node: "n1")
+        var b = ControllerFixture.pod("b", ip: "10.0.0.2", node: "n1")
         b.set("metadata.annotations", ["controller.kubernetes.io/pod-deletion-cost": "100"])
-        let c = Fixture.pod("c", ip: "10.0.0.3", node: "n2")
+        let c = ControllerFixture.pod("c", ip: "10.0.0.3", node: "n2")
         // a and b share n1 (doubled up) but b is expensive: a goes first, then c... b last.
         let order = ReplicaSetController.podsToDelete([a, b, c], related: [a, b, c], count: 3).map(\.ctl.name)
         #expect(order == ["a", "c", "b"])
@@ -90,14 +90,14 @@ struct ControllerReplicaSetTests {
         var sim = ClusterSim()
         let rs = sim.create(Resources.replicaSets, Self.replicaSet(replicas: 2, minReadySeconds: 10))
         let ref = ControllerSupport.controllerRef(to: rs, resource: Resources.replicaSets)
-        var a = Fixture.pod("a", ip: "10.244.1.2")
+        var a = ControllerFixture.pod("a", ip: "10.244.1.2")
         a.set("metadata.ownerReferences", [ref])
-        var b = Fixture.pod("b", ip: "10.244.1.3")
+        var b = ControllerFixture.pod("b", ip: "10.244.1.3")
         b.set("metadata.ownerReferences", [ref])
         b.set("metadata.deletionTimestamp", "2026-11-23T08:03:55Z")
         sim.create(Resources.pods, a)
         sim.create(Resources.pods, b)
-        var rng = SeededRNG(seed: 3)
+        var rng = ControllerRNG(seed: 3)
         let now = try #require(Timestamp.parse("2026-11-23T08:04:00Z"))
         let actions = ReplicaSetController.reconcile(sim.snapshot, now: now, rng: &rng)
         #expect(actions.filter { if case .create = $0 { return true } else { return false } }.count == 1)
@@ -117,7 +117,7 @@ struct ControllerReplicaSetTests {
     func adoptAndRelease() throws {
         var sim = ClusterSim()
         let rs = sim.create(Resources.replicaSets, Self.replicaSet(replicas: 1))
-        sim.create(Resources.pods, Fixture.pod("orphan", ip: "10.244.1.2"))
+        sim.create(Resources.pods, ControllerFixture.pod("orphan", ip: "10.244.1.2"))
         sim.settle(Self.rsStep)
         #expect(sim.list(Resources.pods).count == 1)
         #expect(sim.get(Resources.pods, "default", "orphan")?.ctl.isControlled(by: rs) == true)
@@ -141,7 +141,7 @@ struct ControllerReplicaSetTests {
         return n
     }
 
-    static func schedStep(_ config: ClusterConfig) -> (ClusterSnapshot, inout SeededRNG) -> [ControllerAction] {
+    static func schedStep(_ config: ClusterConfig) -> (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction] {
         { s, _ in Scheduler.reconcile(s, config: config, now: Date(timeIntervalSince1970: 1_795_000_000)) }
     }
 
@@ -149,8 +149,8 @@ struct ControllerReplicaSetTests {
     func spread() throws {
         var sim = ClusterSim()
         sim.config = ClusterConfig(nodes: ["cp", "w1", "w2"])
-        sim.create(Resources.pods, Fixture.pod("busy", ip: "10.244.1.9", node: "w1"))
-        for i in 0..<4 { sim.create(Resources.pods, Fixture.pod("p\(i)", ready: false, node: nil)) }
+        sim.create(Resources.pods, ControllerFixture.pod("busy", ip: "10.244.1.9", node: "w1"))
+        for i in 0..<4 { sim.create(Resources.pods, ControllerFixture.pod("p\(i)", ready: false, node: nil)) }
         sim.settle(Self.schedStep(sim.config))
         let placed = Dictionary(uniqueKeysWithValues: sim.list(Resources.pods).map { ($0.ctl.name, $0.ctl.nodeName) })
         #expect(placed["p0"] == "cp")
@@ -173,10 +173,10 @@ struct ControllerReplicaSetTests {
             Self.node("cp", taints: [["key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"]]))
         sim.create(Resources.nodes, Self.node("w1", labels: ["disk": "ssd"], unschedulable: true))
         sim.create(Resources.nodes, Self.node("w2", labels: ["disk": "ssd"]))
-        var wantsSSD = Fixture.pod("ssd", ready: false, node: nil)
+        var wantsSSD = ControllerFixture.pod("ssd", ready: false, node: nil)
         wantsSSD.set("spec.nodeSelector", ["disk": "ssd"])
         sim.create(Resources.pods, wantsSSD)
-        var tolerant = Fixture.pod("tolerant", ready: false, node: nil)
+        var tolerant = ControllerFixture.pod("tolerant", ready: false, node: nil)
         tolerant.set("spec.tolerations", [["key": "node-role.kubernetes.io/control-plane", "operator": "Exists"]])
         sim.create(Resources.pods, tolerant)
         sim.settle(Self.schedStep(sim.config))
@@ -190,7 +190,7 @@ struct ControllerReplicaSetTests {
         sim.config = ClusterConfig(nodes: ["cp", "w1"])
         sim.create(Resources.nodes, Self.node("cp"))
         sim.create(Resources.nodes, Self.node("w1"))
-        var pod = Fixture.pod("picky", ready: false, node: nil)
+        var pod = ControllerFixture.pod("picky", ready: false, node: nil)
         pod.set("spec.nodeSelector", ["gpu": "yes"])
         pod.set("status.phase", "Pending")
         sim.create(Resources.pods, pod)

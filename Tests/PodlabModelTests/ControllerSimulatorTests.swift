@@ -4,7 +4,7 @@ import Testing
 @testable import PodlabModel
 
 /// A deterministic RandomNumberGenerator (SplitMix64) so generated names repeat between runs.
-struct SeededRNG: RandomNumberGenerator {
+struct ControllerRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -22,7 +22,7 @@ struct SeededRNG: RandomNumberGenerator {
 struct ClusterSim {
     var objects: [ResourceInfo: [JSONValue]] = [:]
     var now = Date(timeIntervalSince1970: 1_795_000_000)
-    var rng = SeededRNG(seed: 42)
+    var rng = ControllerRNG(seed: 42)
     var config = ClusterConfig(nodes: ["podlab-control-plane", "podlab-worker"], apiServerIP: "172.18.0.2")
     var counter = 0
     /// resourceVersion conflicts seen: controllers must never produce any.
@@ -186,7 +186,7 @@ struct ClusterSim {
 
     /// Runs a single controller until it returns no actions; fails the test after `maxPasses`.
     @discardableResult
-    mutating func settle(_ step: (ClusterSnapshot, inout SeededRNG) -> [ControllerAction], maxPasses: Int = 50) -> Int {
+    mutating func settle(_ step: (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction], maxPasses: Int = 50) -> Int {
         var passes = 0
         while passes < maxPasses {
             let actions = step(snapshot, &rng)
@@ -217,7 +217,7 @@ struct ClusterSim {
 
 // MARK: - Fixtures
 
-enum Fixture {
+enum ControllerFixture {
     static func deployment(
         _ name: String = "web", replicas: Int = 3, image: String = "nginx:1.27", strategy: JSONValue? = nil,
         labels: [String: String] = ["app": "web"]
@@ -307,8 +307,8 @@ struct ControllerSimulatorTests {
     @Test("a deployment of 3 behind a service ends with 3 ready pods spread over nodes and 3 endpoints")
     func deploymentBehindService() throws {
         var sim = ClusterSim.bootstrapped()
-        sim.create(Resources.deployments, Fixture.deployment())
-        sim.create(Resources.services, Fixture.service())
+        sim.create(Resources.deployments, ControllerFixture.deployment())
+        sim.create(Resources.services, ControllerFixture.service())
         sim.settle()
         #expect(sim.conflicts.isEmpty)
         let rss = sim.list(Resources.replicaSets, "default")
@@ -327,7 +327,7 @@ struct ControllerSimulatorTests {
         #expect(d.at("status.availableReplicas") == 3)
         #expect(d.ctl.annotations["deployment.kubernetes.io/revision"] == "1")
         // Nothing is left to do: one more pass returns no actions.
-        var rng = SeededRNG(seed: 9)
+        var rng = ControllerRNG(seed: 9)
         #expect(Controllers.reconcile(sim.snapshot, config: sim.config, now: sim.now, rng: &rng).isEmpty)
     }
 
@@ -337,7 +337,7 @@ struct ControllerSimulatorTests {
         sim.create(
             Resources.namespaces,
             ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "lab"], "spec": ["finalizers": ["kubernetes"]]])
-        var d = Fixture.deployment()
+        var d = ControllerFixture.deployment()
         d.set("metadata.namespace", "lab")
         sim.create(Resources.deployments, d)
         sim.settle()
@@ -355,7 +355,7 @@ struct ControllerSimulatorTests {
     @Test("nextWakeup reports when a ready pod becomes available after minReadySeconds")
     func wakeupForMinReadySeconds() throws {
         var sim = ClusterSim.bootstrapped()
-        var d = Fixture.deployment(replicas: 1)
+        var d = ControllerFixture.deployment(replicas: 1)
         d.set("spec.minReadySeconds", 30)
         sim.create(Resources.deployments, d)
         sim.settle()
