@@ -291,9 +291,9 @@ struct ProtobufTests {
 
     @Test("RFC 3339 formatting of times")
     func times() {
-        #expect(RFC3339.format(seconds: 0) == "1970-01-01T00:00:00Z")
-        #expect(RFC3339.format(seconds: -1) == "1969-12-31T23:59:59Z")
-        #expect(RFC3339.format(seconds: 951_782_400) == "2000-02-29T00:00:00Z")
-        #expect(RFC3339.format(seconds: 253_402_300_800) == nil)
+        #expect(ProtoTimestamp.format(seconds: 0) == "1970-01-01T00:00:00Z")
+        #expect(ProtoTimestamp.format(seconds: -1) == "1969-12-31T23:59:59Z")
+        #expect(ProtoTimestamp.format(seconds: 951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(ProtoTimestamp.format(seconds: 253_402_300_800) == nil)
     }
 }

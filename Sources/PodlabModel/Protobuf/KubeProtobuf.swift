@@ -134,7 +134,7 @@ public enum KubeProtobuf {
             return .string(text(bytes, try reader.lengthDelimited()))
         case .bytes:
             try expect(tag, .lengthDelimited, path)
-            return .string(Base64.encode(bytes[try reader.lengthDelimited()]))
+            return .string(ProtoBase64.encode(bytes[try reader.lengthDelimited()]))
         case .int32:
             try expect(tag, .varint, path)
             // int32 is sign-extended to 64 bits on the wire; truncation restores it.
@@ -162,7 +162,7 @@ public enum KubeProtobuf {
             let seconds = Int64(bitPattern: fields.varints[1] ?? 0)
             // metav1.Time writes nothing for the zero time; JSON writes null, which omitempty drops here.
             if fields.varints.isEmpty { return nil }
-            guard let text = RFC3339.format(seconds: seconds) else {
+            guard let text = ProtoTimestamp.format(seconds: seconds) else {
                 throw ProtobufError(offset: start, field: path, problem: "time \(seconds)s is outside years 0-9999")
             }
             return .string(text)
@@ -231,7 +231,7 @@ public enum KubeProtobuf {
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as Go's encoding/json writes `[]byte`.
-enum Base64 {
+enum ProtoBase64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ data: ArraySlice<UInt8>) -> String {
@@ -254,7 +254,7 @@ enum Base64 {
 }
 
 /// RFC 3339 UTC timestamps at second precision, as metav1.Time writes JSON (`2024-05-01T12:00:00Z`).
-enum RFC3339 {
+enum ProtoTimestamp {
     /// The text for seconds since the Unix epoch, or nil outside years 0-9999 (Go refuses those too).
     static func format(seconds: Int64) -> String? {
         // Years 0 and 9999 bound what Go's Time.MarshalJSON accepts.
