@@ -3,7 +3,7 @@ import Testing
 @testable import PodlabModel
 
 /// A tiny protobuf writer for building request bodies the way gogo-protobuf lays them out.
-struct PB {
+struct ProtoTestWriter {
     var bytes: [UInt8] = []
 
     mutating func varint(_ value: UInt64) {
@@ -26,8 +26,8 @@ struct PB {
         varint(UInt64(bitPattern: v))
     }
     mutating func bool(_ number: Int, _ b: Bool) { int(number, b ? 1 : 0) }
-    mutating func message(_ number: Int, _ build: (inout PB) -> Void) {
-        var inner = PB()
+    mutating func message(_ number: Int, _ build: (inout ProtoTestWriter) -> Void) {
+        var inner = ProtoTestWriter()
         build(&inner)
         data(number, inner.bytes)
     }
@@ -50,8 +50,8 @@ struct PB {
     }
 
     /// The envelope: `k8s\0` + runtime.Unknown.
-    static func envelope(apiVersion: String, kind: String, raw: PB) -> [UInt8] {
-        var u = PB()
+    static func envelope(apiVersion: String, kind: String, raw: ProtoTestWriter) -> [UInt8] {
+        var u = ProtoTestWriter()
         u.message(1) { t in
             t.string(1, apiVersion)
             t.string(2, kind)
@@ -67,7 +67,7 @@ struct PB {
 struct ProtobufTests {
     /// `kubectl create deployment httpenv --image=bretfisher/httpenv` (kubectl 1.32).
     static var createDeployment: [UInt8] {
-        var d = PB()
+        var d = ProtoTestWriter()
         d.objectMeta(1, name: "httpenv", labels: [("app", "httpenv")])
         d.message(2) { spec in
             spec.int(1, 1)  // replicas (*int32)
@@ -109,7 +109,7 @@ struct ProtobufTests {
             status.int(1, 0)
             status.int(2, 0)
         }
-        return PB.envelope(apiVersion: "apps/v1", kind: "Deployment", raw: d)
+        return ProtoTestWriter.envelope(apiVersion: "apps/v1", kind: "Deployment", raw: d)
     }
 
     @Test("kubectl create deployment decodes to the JSON kubectl 1.31 would send")
@@ -128,14 +128,14 @@ struct ProtobufTests {
 
     @Test("a pointer field keeps its zero value: replicas 0 is not dropped")
     func pointerZero() throws {
-        var d = PB()
+        var d = ProtoTestWriter()
         d.objectMeta(1, name: "web", labels: [])
         d.message(2) { spec in
             spec.int(1, 0)
             spec.int(5, 0)
             spec.message(4) { s in s.message(2) { ru in ru.message(2) { ios in ios.int(1, 1); ios.string(3, "25%") } } }
         }
-        let object = try KubeProtobuf.decode(PB.envelope(apiVersion: "apps/v1", kind: "Deployment", raw: d))
+        let object = try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "apps/v1", kind: "Deployment", raw: d))
         #expect(object.at("spec.replicas") == 0)
         #expect(object.at("spec.minReadySeconds") == .null)
         #expect(object.at("spec.strategy.rollingUpdate.maxSurge") == "25%")
@@ -157,7 +157,7 @@ struct ProtobufTests {
 
     @Test("kubectl create configmap: data and binaryData (base64)")
     func configMap() throws {
-        var cm = PB()
+        var cm = ProtoTestWriter()
         cm.objectMeta(1, name: "cfg", labels: [])
         cm.entry(2, "color", "blue")
         cm.entry(2, "empty", "")
@@ -165,14 +165,14 @@ struct ProtobufTests {
             e.string(1, "bin")
             e.data(2, [0x00, 0xFF, 0x10, 0x41])
         }
-        let object = try KubeProtobuf.decode(PB.envelope(apiVersion: "v1", kind: "ConfigMap", raw: cm))
+        let object = try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "v1", kind: "ConfigMap", raw: cm))
         #expect(object["data"] == ["color": "blue", "empty": ""])
         #expect(object["binaryData"] == ["bin": "AP8QQQ=="])
     }
 
     @Test("kubectl create service nodeport: ports with IntOrString targetPort, selector and type")
     func serviceNodePort() throws {
-        var svc = PB()
+        var svc = ProtoTestWriter()
         svc.objectMeta(1, name: "web", labels: [("app", "web")])
         svc.message(2) { spec in
             spec.message(1) { p in
@@ -193,7 +193,7 @@ struct ProtobufTests {
             spec.bool(13, false)
         }
         svc.message(3) { st in st.message(1) { _ in } }
-        let object = try KubeProtobuf.decode(PB.envelope(apiVersion: "v1", kind: "Service", raw: svc))
+        let object = try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "v1", kind: "Service", raw: svc))
         #expect(
             object["spec"] == [
                 "ports": [["name": "8080-80", "protocol": "TCP", "port": 8080, "targetPort": 80, "nodePort": 30080]],
@@ -204,7 +204,7 @@ struct ProtobufTests {
 
     @Test("secret data, container resources, env and timestamps")
     func details() throws {
-        var s = PB()
+        var s = ProtoTestWriter()
         s.message(1) { m in
             m.string(1, "s")
             m.message(8) { t in t.int(1, 1_700_000_000); t.int(2, 5) }
@@ -212,13 +212,13 @@ struct ProtobufTests {
         }
         s.message(2) { e in e.string(1, "password"); e.data(2, Array("hunter2".utf8)) }
         s.string(3, "Opaque")
-        let secret = try KubeProtobuf.decode(PB.envelope(apiVersion: "v1", kind: "Secret", raw: s))
+        let secret = try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "v1", kind: "Secret", raw: s))
         #expect(secret.at("metadata.creationTimestamp") == "2023-11-14T22:13:20Z")
         #expect(secret.at("metadata.ownerReferences") == [["kind": "ReplicaSet", "name": "rs", "uid": "u", "apiVersion": "apps/v1", "controller": true]])
         #expect(secret["data"] == ["password": "aHVudGVyMg=="])
         #expect(secret["type"] == "Opaque")
 
-        var pod = PB()
+        var pod = ProtoTestWriter()
         pod.objectMeta(1, name: "p", labels: [])
         pod.message(2) { spec in
             spec.message(2) { c in
@@ -234,7 +234,7 @@ struct ProtobufTests {
             spec.int(4, 30)
             spec.int(25, -5)
         }
-        let decoded = try KubeProtobuf.decode(PB.envelope(apiVersion: "v1", kind: "Pod", raw: pod))
+        let decoded = try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "v1", kind: "Pod", raw: pod))
         let c = decoded.at("spec.containers")[0]
         #expect(c["env"] == [["name": "A", "value": "1"], ["name": "B", "valueFrom": ["configMapKeyRef": ["name": "cm", "key": "k"]]]])
         #expect(c["resources"] == ["limits": ["cpu": "500m"]])
@@ -247,16 +247,16 @@ struct ProtobufTests {
     func errors() throws {
         let e1 = try #require(throws: ProtobufError.self) { try KubeProtobuf.decode(Array("{}".utf8)) }
         #expect(e1.offset == 0)
-        var bad = PB()
+        var bad = ProtoTestWriter()
         bad.message(1) { m in m.int(1, 5) }  // name as a varint
         let e2 = try #require(throws: ProtobufError.self) {
-            try KubeProtobuf.decode(PB.envelope(apiVersion: "v1", kind: "Namespace", raw: bad))
+            try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "v1", kind: "Namespace", raw: bad))
         }
         #expect(e2.field == "metadata.name")
         #expect(e2.problem == "field 1 has wire type varint, expected length-delimited")
         #expect(e2.description.hasPrefix("protobuf: byte "))
         let e3 = try #require(throws: ProtobufError.self) {
-            try KubeProtobuf.decode(PB.envelope(apiVersion: "batch/v1", kind: "Job", raw: PB()))
+            try KubeProtobuf.decode(ProtoTestWriter.envelope(apiVersion: "batch/v1", kind: "Job", raw: ProtoTestWriter()))
         }
         #expect(e3.problem.contains("kind \"Job\""))
         // A length that runs past the end.
