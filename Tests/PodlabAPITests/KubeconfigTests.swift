@@ -208,12 +208,12 @@ struct KubeconfigTests {
 struct KubeconfigFileTests {
     @Test("merge creates the parent directory 0700 and the file 0600")
     func mergeCreatesFiles() throws {
-        let home = try makeTempDir("kc-home")
+        let home = try PKITestFiles.tempDir("kc-home")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let path = home + "/.kube/config"
         try Kubeconfig.merge(entry, into: path, owner: nil)
-        #expect(try fileMode(home + "/.kube") == 0o700)
-        #expect(try fileMode(path) == 0o600)
+        #expect(try PKITestFiles.mode(home + "/.kube") == 0o700)
+        #expect(try PKITestFiles.mode(path) == 0o600)
         let config = try loadYAML(try String(contentsOfFile: path, encoding: .utf8))
         #expect(config["current-context"] as? String == "podlab")
         #expect(try FileManager.default.contentsOfDirectory(atPath: home + "/.kube") == ["config"])
@@ -221,7 +221,7 @@ struct KubeconfigFileTests {
 
     @Test("merge keeps an existing directory's mode and tightens a loose file to 0600")
     func mergeKeepsDirectoryMode() throws {
-        let home = try makeTempDir("kc-mode")
+        let home = try PKITestFiles.tempDir("kc-mode")
         defer { try? FileManager.default.removeItem(atPath: home) }
         try FileManager.default.createDirectory(
             atPath: home + "/.kube", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o750])
@@ -229,15 +229,15 @@ struct KubeconfigFileTests {
         try kindConfig.write(toFile: path, atomically: false, encoding: .utf8)
         chmod(path, 0o644)
         try Kubeconfig.merge(entry, into: path, owner: nil)
-        #expect(try fileMode(home + "/.kube") == 0o750)
-        #expect(try fileMode(path) == 0o600)
+        #expect(try PKITestFiles.mode(home + "/.kube") == 0o750)
+        #expect(try PKITestFiles.mode(path) == 0o600)
         let config = try loadYAML(try String(contentsOfFile: path, encoding: .utf8))
         #expect(names(config["contexts"]) == ["kind-kind", "podlab"])
     }
 
     @Test("a malformed kubeconfig is left byte for byte as it was")
     func malformedFileUntouched() throws {
-        let home = try makeTempDir("kc-bad")
+        let home = try PKITestFiles.tempDir("kc-bad")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let path = home + "/config"
         let bad = "apiVersion: v1\nclusters: [\n"
@@ -249,7 +249,7 @@ struct KubeconfigFileTests {
         #expect(error?.path == path)
         #expect(error?.line != nil)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == bad)
-        #expect(try fileMode(path) == 0o644)
+        #expect(try PKITestFiles.mode(path) == 0o644)
         #expect(throws: KubeconfigError.self) { try Kubeconfig.remove(from: path) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == bad)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home) == ["config"])
@@ -257,7 +257,7 @@ struct KubeconfigFileTests {
 
     @Test("remove deletes podlab's entries from the file and leaves a missing file missing")
     func removeFromFile() throws {
-        let home = try makeTempDir("kc-rm")
+        let home = try PKITestFiles.tempDir("kc-rm")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let path = home + "/config"
         try kindConfig.write(toFile: path, atomically: false, encoding: .utf8)
@@ -266,7 +266,7 @@ struct KubeconfigFileTests {
         let config = try loadYAML(try String(contentsOfFile: path, encoding: .utf8))
         #expect(names(config["clusters"]) == ["kind-kind"])
         #expect(config["current-context"] as? String == "")
-        #expect(try fileMode(path) == 0o600)
+        #expect(try PKITestFiles.mode(path) == 0o600)
 
         let missing = home + "/nothing/config"
         try Kubeconfig.remove(from: missing)
@@ -275,7 +275,7 @@ struct KubeconfigFileTests {
 
     @Test("a symlinked kubeconfig is updated through the link, which stays a link")
     func symlinkFollowed() throws {
-        let home = try makeTempDir("kc-link")
+        let home = try PKITestFiles.tempDir("kc-link")
         defer { try? FileManager.default.removeItem(atPath: home) }
         try kindConfig.write(toFile: home + "/real-config", atomically: false, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: home + "/config", withDestinationPath: "real-config")
@@ -287,7 +287,7 @@ struct KubeconfigFileTests {
 
     @Test("merge gives the file and a new directory to the owner passed in", .enabled(if: geteuid() == 0))
     func ownerApplied() throws {
-        let home = try makeTempDir("kc-owner")
+        let home = try PKITestFiles.tempDir("kc-owner")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let path = home + "/.kube/config"
         try Kubeconfig.merge(entry, into: path, owner: (65534, 65534))
@@ -304,29 +304,32 @@ struct KubeconfigFileTests {
 
     @Test("writeStandalone writes podlab's own kubeconfig 0600")
     func writeStandalone() throws {
-        let dir = try makeTempDir("kc-standalone")
+        let dir = try PKITestFiles.tempDir("kc-standalone")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Kubeconfig.writeStandalone(entry, to: dir + "/kubeconfig")
-        #expect(try fileMode(dir + "/kubeconfig") == 0o600)
+        #expect(try PKITestFiles.mode(dir + "/kubeconfig") == 0o600)
         #expect(try String(contentsOfFile: dir + "/kubeconfig", encoding: .utf8) == Kubeconfig.standalone(entry))
     }
 
-    @Test("kubectl reads the merged file: contexts listed, podlab current", .enabled(if: kubectlPath != nil))
+    @Test("kubectl reads the merged file: contexts listed, podlab current", .enabled(if: PKITestFiles.kubectl != nil))
     func kubectlReadsIt() throws {
-        let home = try makeTempDir("kc-kubectl")
+        let home = try PKITestFiles.tempDir("kc-kubectl")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let path = home + "/config"
         try kindConfig.write(toFile: path, atomically: false, encoding: .utf8)
         try Kubeconfig.merge(entry, into: path, owner: nil)
-        let contexts = try runKubectl(["config", "get-contexts", "-o", "name", "--kubeconfig", path])
+        let contexts = try PKITestFiles.run(
+            PKITestFiles.kubectl, ["config", "get-contexts", "-o", "name", "--kubeconfig", path])
         #expect(contexts.status == 0, "\(contexts.output)")
         #expect(contexts.output.split(separator: "\n").sorted() == ["kind-kind", "podlab"])
-        let current = try runKubectl(["config", "current-context", "--kubeconfig", path])
+        let current = try PKITestFiles.run(PKITestFiles.kubectl, ["config", "current-context", "--kubeconfig", path])
         #expect(current.output == "podlab\n")
-        let server = try runKubectl([
-            "config", "view", "--raw", "--kubeconfig", path, "-o",
-            "jsonpath={.clusters[?(@.name==\"podlab\")].cluster.server}",
-        ])
+        let server = try PKITestFiles.run(
+            PKITestFiles.kubectl,
+            [
+                "config", "view", "--raw", "--kubeconfig", path, "-o",
+                "jsonpath={.clusters[?(@.name==\"podlab\")].cluster.server}",
+            ])
         #expect(server.output == "https://127.0.0.1:6443")
     }
 }
@@ -355,21 +358,4 @@ struct InvokingUserTests {
         }
         #expect(error?.description == "user \"podlab-no-such-user\": no such user in the password database")
     }
-}
-
-let kubectlPath: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-}
-
-private func runKubectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(kubectlPath))
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

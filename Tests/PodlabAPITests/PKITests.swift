@@ -9,16 +9,43 @@ import X509
 
 @testable import PodlabAPI
 
-/// A fresh empty directory under /tmp, removed by the caller.
-func makeTempDir(_ tag: String) throws -> String {
-    let path = NSTemporaryDirectory() + "podlab-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+/// File helpers shared by the PKI and kubeconfig tests (namespaced: other suites share this test target).
+enum PKITestFiles {
+    /// A fresh empty directory under /tmp, removed by the caller.
+    static func tempDir(_ tag: String) throws -> String {
+        let path = NSTemporaryDirectory() + "podlab-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
 
-func fileMode(_ path: String) throws -> Int {
-    let attributes = try FileManager.default.attributesOfItem(atPath: path)
-    return try #require(attributes[.posixPermissions] as? Int)
+    /// The permission bits of `path`.
+    static func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return try #require(attributes[.posixPermissions] as? Int)
+    }
+
+    /// The openssl CLI, if installed (tests that use it are skipped otherwise).
+    static let openssl = executable("openssl")
+    /// The kubectl CLI, if installed (tests that use it are skipped otherwise).
+    static let kubectl = executable("kubectl")
+
+    private static func executable(_ name: String) -> String? {
+        ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs `tool` with `arguments` (no network: only local files), returning its exit status and output.
+    static func run(_ tool: String?, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(tool))
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }
 
 private func ipSAN(_ ip: String) throws -> GeneralName {
@@ -29,7 +56,7 @@ private func ipSAN(_ ip: String) throws -> GeneralName {
 struct PKITests {
     @Test("first load creates a P-256 CA, a server cert with kube-apiserver's SANs and an admin client cert")
     func createsCertificates() throws {
-        let dir = try makeTempDir("pki")
+        let dir = try PKITestFiles.tempDir("pki")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pki = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
 
@@ -72,13 +99,13 @@ struct PKITests {
 
     @Test("key and certificate files are mode 0600 in a 0700 directory")
     func fileModes() throws {
-        let parent = try makeTempDir("pki-modes")
+        let parent = try PKITestFiles.tempDir("pki-modes")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let dir = parent + "/state/pki"
         _ = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
-        #expect(try fileMode(dir) == 0o700)
+        #expect(try PKITestFiles.mode(dir) == 0o700)
         for name in ["ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "admin.crt", "admin.key"] {
-            #expect(try fileMode(dir + "/" + name) == 0o600, "\(name)")
+            #expect(try PKITestFiles.mode(dir + "/" + name) == 0o600, "\(name)")
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty)
@@ -86,7 +113,7 @@ struct PKITests {
 
     @Test("a later start loads the same certificates instead of making new ones")
     func reloadIsStable() throws {
-        let dir = try makeTempDir("pki-reload")
+        let dir = try PKITestFiles.tempDir("pki-reload")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
         let second = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
@@ -100,9 +127,33 @@ struct PKITests {
         #expect(third.serverCertPEM == first.serverCertPEM)
     }
 
+    @Test("load returns what loadOrCreate made, and names the missing file when there is none")
+    func loadOnly() throws {
+        let dir = try PKITestFiles.tempDir("pki-load")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let missing = #expect(throws: PKIError.self) { try ClusterPKI.load(directory: dir) }
+        #expect(missing?.path == dir + "/ca.crt")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        let made = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
+        let loaded = try ClusterPKI.load(directory: dir)
+        #expect(loaded.caPEM == made.caPEM)
+        #expect(loaded.serverCertPEM == made.serverCertPEM)
+        #expect(loaded.adminKeyPEM == made.adminKeyPEM)
+        // A server cert from another CA is reported, not used.
+        let otherDir = try PKITestFiles.tempDir("pki-load-other")
+        defer { try? FileManager.default.removeItem(atPath: otherDir) }
+        _ = try ClusterPKI.loadOrCreate(directory: otherDir, serverIPs: [])
+        for name in ["apiserver.crt", "apiserver.key"] {
+            try FileManager.default.removeItem(atPath: dir + "/" + name)
+            try FileManager.default.copyItem(atPath: otherDir + "/" + name, toPath: dir + "/" + name)
+        }
+        let foreign = #expect(throws: PKIError.self) { try ClusterPKI.load(directory: dir) }
+        #expect(foreign?.path == dir + "/apiserver.crt")
+    }
+
     @Test("a newly requested IP reissues only the server certificate, keeping earlier IPs and the CA")
     func newIPReissuesServerCert() throws {
-        let dir = try makeTempDir("pki-ip")
+        let dir = try PKITestFiles.tempDir("pki-ip")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
         let second = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.3"])
@@ -116,7 +167,7 @@ struct PKITests {
 
     @Test("a damaged server certificate is reissued from the stored CA")
     func damagedLeafIsReissued() throws {
-        let dir = try makeTempDir("pki-leaf")
+        let dir = try PKITestFiles.tempDir("pki-leaf")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try "garbage".write(toFile: dir + "/apiserver.crt", atomically: true, encoding: .utf8)
@@ -129,7 +180,7 @@ struct PKITests {
 
     @Test("a corrupt CA certificate is an error naming the file, and nothing is overwritten")
     func corruptCAIsAnError() throws {
-        let dir = try makeTempDir("pki-bad")
+        let dir = try PKITestFiles.tempDir("pki-bad")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
@@ -145,7 +196,7 @@ struct PKITests {
 
     @Test("a CA key without its certificate is an error naming the missing file")
     func missingCACert() throws {
-        let dir = try makeTempDir("pki-half")
+        let dir = try PKITestFiles.tempDir("pki-half")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try FileManager.default.removeItem(atPath: dir + "/ca.crt")
@@ -157,10 +208,11 @@ struct PKITests {
 
     @Test("a CA key that belongs to another certificate is rejected")
     func mismatchedCAKey() throws {
-        let dir = try makeTempDir("pki-mismatch")
+        let dir = try PKITestFiles.tempDir("pki-mismatch")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
-        try P256.Signing.PrivateKey().pemRepresentation.write(toFile: dir + "/ca.key", atomically: true, encoding: .utf8)
+        try P256.Signing.PrivateKey().pemRepresentation.write(
+            toFile: dir + "/ca.key", atomically: true, encoding: .utf8)
         let error = #expect(throws: PKIError.self) {
             try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         }
@@ -170,26 +222,33 @@ struct PKITests {
 
     @Test("a server IP that is not an address is rejected before anything is issued")
     func badServerIP() throws {
-        let dir = try makeTempDir("pki-badip")
+        let dir = try PKITestFiles.tempDir("pki-badip")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(throws: PKIError.self) {
             try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["node-1"])
         }
     }
 
-    @Test("openssl accepts the chain: server cert for sslserver, admin cert for sslclient", .enabled(if: opensslPath != nil))
+    @Test(
+        "openssl accepts the chain: server cert for sslserver, admin cert for sslclient",
+        .enabled(if: PKITestFiles.openssl != nil))
     func opensslVerifies() throws {
-        let dir = try makeTempDir("pki-openssl")
+        let dir = try PKITestFiles.tempDir("pki-openssl")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: ["172.18.0.2"])
-        let server = try runOpenSSL(["verify", "-purpose", "sslserver", "-CAfile", dir + "/ca.crt", dir + "/apiserver.crt"])
+        let server = try PKITestFiles.run(
+            PKITestFiles.openssl,
+            ["verify", "-purpose", "sslserver", "-CAfile", dir + "/ca.crt", dir + "/apiserver.crt"])
         #expect(server.status == 0, "\(server.output)")
-        let admin = try runOpenSSL(["verify", "-purpose", "sslclient", "-CAfile", dir + "/ca.crt", dir + "/admin.crt"])
+        let admin = try PKITestFiles.run(
+            PKITestFiles.openssl, ["verify", "-purpose", "sslclient", "-CAfile", dir + "/ca.crt", dir + "/admin.crt"])
         #expect(admin.status == 0, "\(admin.output)")
         // The admin cert must not pass as a server cert: its EKU is clientAuth only.
-        let wrong = try runOpenSSL(["verify", "-purpose", "sslserver", "-CAfile", dir + "/ca.crt", dir + "/admin.crt"])
+        let wrong = try PKITestFiles.run(
+            PKITestFiles.openssl, ["verify", "-purpose", "sslserver", "-CAfile", dir + "/ca.crt", dir + "/admin.crt"])
         #expect(wrong.status != 0)
-        let text = try runOpenSSL(["x509", "-noout", "-text", "-in", dir + "/apiserver.crt"])
+        let text = try PKITestFiles.run(
+            PKITestFiles.openssl, ["x509", "-noout", "-text", "-in", dir + "/apiserver.crt"])
         #expect(text.output.contains("IP Address:10.96.0.1"))
         #expect(text.output.contains("DNS:kubernetes.default.svc.cluster.local"))
         #expect(text.output.contains("ASN1 OID: prime256v1"))
@@ -202,7 +261,7 @@ struct PKITests {
 struct PKIHandshakeTests {
     @Test("a client presenting the admin certificate completes the handshake and gets its bytes echoed")
     func adminCertAccepted() async throws {
-        let dir = try makeTempDir("tls-ok")
+        let dir = try PKITestFiles.tempDir("tls-ok")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pki = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try await withEchoServer(try pki.serverTLSConfiguration()) { port in
@@ -217,7 +276,7 @@ struct PKIHandshakeTests {
 
     @Test("a client without a certificate is refused")
     func noClientCertRefused() async throws {
-        let dir = try makeTempDir("tls-nocert")
+        let dir = try PKITestFiles.tempDir("tls-nocert")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pki = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try await withEchoServer(try pki.serverTLSConfiguration()) { port in
@@ -231,8 +290,8 @@ struct PKIHandshakeTests {
 
     @Test("a client certificate from another CA is refused")
     func foreignClientCertRefused() async throws {
-        let dir = try makeTempDir("tls-foreign")
-        let otherDir = try makeTempDir("tls-other")
+        let dir = try PKITestFiles.tempDir("tls-foreign")
+        let otherDir = try PKITestFiles.tempDir("tls-other")
         defer {
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: otherDir)
@@ -253,8 +312,8 @@ struct PKIHandshakeTests {
 
     @Test("the client context refuses a server whose certificate comes from another CA")
     func clientVerifiesServer() async throws {
-        let dir = try makeTempDir("tls-server")
-        let otherDir = try makeTempDir("tls-server-other")
+        let dir = try PKITestFiles.tempDir("tls-server")
+        let otherDir = try PKITestFiles.tempDir("tls-server-other")
         defer {
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: otherDir)
@@ -270,7 +329,7 @@ struct PKIHandshakeTests {
 
     @Test("the server refuses TLS 1.1")
     func refusesOldTLS() async throws {
-        let dir = try makeTempDir("tls-old")
+        let dir = try PKITestFiles.tempDir("tls-old")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pki = try ClusterPKI.loadOrCreate(directory: dir, serverIPs: [])
         try await withEchoServer(try pki.serverTLSConfiguration()) { port in
@@ -279,6 +338,15 @@ struct PKIHandshakeTests {
             config.maximumTLSVersion = .tlsv11
             let reply = try? await tlsRoundTrip(port: port, configuration: config)
             #expect(reply != "ping")
+        }
+        // Control: a server that allowed TLS 1.0+ would have accepted this very client.
+        var lenient = try pki.serverTLSConfiguration()
+        lenient.minimumTLSVersion = .tlsv1
+        try await withEchoServer(lenient) { port in
+            var config = try pki.clientTLSConfiguration()
+            config.minimumTLSVersion = .tlsv1
+            config.maximumTLSVersion = .tlsv11
+            #expect(try await tlsRoundTrip(port: port, configuration: config) == "ping")
         }
     }
 }
@@ -342,21 +410,4 @@ private func tlsRoundTrip(
         }
         return "<closed>"
     }
-}
-
-let opensslPath: String? = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-}
-
-private func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(opensslPath))
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

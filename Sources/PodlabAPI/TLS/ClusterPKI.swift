@@ -98,9 +98,9 @@ public struct ClusterPKI: Sendable {
         } else {
             // Keep the IPs an earlier start asked for too, so adding one address never drops another.
             var sans = wantedSANs
-            let storedSANs = (try? storedServer?.certificate.extensions.subjectAlternativeNames) ?? SubjectAlternativeNames()
-            for name in storedSANs
-            where !sans.contains(name) {
+            let storedSANs =
+                (try? storedServer?.certificate.extensions.subjectAlternativeNames) ?? SubjectAlternativeNames()
+            for name in storedSANs where !sans.contains(name) {
                 if case .ipAddress = name { sans.append(name) }
             }
             server = try makeServerCert(sans: sans, ca: ca, now: now)
@@ -121,12 +121,38 @@ public struct ClusterPKI: Sendable {
             adminCertPEM: admin.certPEM, adminKeyPEM: admin.keyPEM)
     }
 
+    /// Loads the PKI that `loadOrCreate` made in `directory`, changing nothing (for the CLI beside the daemon).
+    ///
+    /// Throws `PKIError` naming the first file that is missing, unreadable, unparsable or does not match its
+    /// key or its CA.
+    public static func load(directory: String) throws -> ClusterPKI {
+        let files = PKIFiles(directory: directory)
+        func required(cert: String, key: String) throws -> KeyPair {
+            guard let pair = try loadPair(cert: cert, key: key) else {
+                throw PKIError(path: cert, problem: "missing; `podlab up` creates it")
+            }
+            return pair
+        }
+        let ca = try required(cert: files.caCert, key: files.caKey)
+        let server = try required(cert: files.serverCert, key: files.serverKey)
+        let admin = try required(cert: files.adminCert, key: files.adminKey)
+        for (pair, path) in [(server, files.serverCert), (admin, files.adminCert)]
+        where !ca.certificate.publicKey.isValidSignature(pair.certificate.signature, for: pair.certificate) {
+            throw PKIError(path: path, problem: "not signed by the CA in \(files.caCert)")
+        }
+        return ClusterPKI(
+            caPEM: ca.certPEM, serverCertPEM: server.certPEM, serverKeyPEM: server.keyPEM,
+            adminCertPEM: admin.certPEM, adminKeyPEM: admin.keyPEM)
+    }
+
     /// The NIOSSL server context: TLS 1.2+, the API server certificate, client certificates required and
     /// verified against the cluster CA only (no hostname check, which has no meaning for a client).
     public func serverTLSConfiguration() throws -> TLSConfiguration {
         let ca = try Self.nioCertificates(caPEM, what: "CA certificate")
         var config = TLSConfiguration.makeServerConfigurationWithMTLS(
-            certificateChain: try Self.nioCertificates(serverCertPEM, what: "server certificate").map { .certificate($0) },
+            certificateChain: try Self.nioCertificates(serverCertPEM, what: "server certificate").map {
+                .certificate($0)
+            },
             privateKey: .privateKey(try Self.nioKey(serverKeyPEM, what: "server key")),
             trustRoots: .certificates(ca))
         config.minimumTLSVersion = .tlsv12
@@ -352,6 +378,7 @@ extension ClusterPKI {
         }
         // Tighten modes left loose by hand edits: these keys are root-equivalent.
         chmod(keyPath, 0o600)
+        chmod(certPath, 0o600)
         return KeyPair(certificate: certificate, key: key, certPEM: certPEM, keyPEM: keyPEM)
     }
 

@@ -125,7 +125,8 @@ public enum Kubeconfig {
         try upsert(clusterNode(entry), named: entry.clusterName, in: "clusters", of: &root, path: path)
         try upsert(userNode(entry), named: entry.userName, in: "users", of: &root, path: path)
         // The context keeps keys the user added (`kubectl config set-context --current --namespace x`).
-        try upsert(contextNode(entry), named: entry.contextName, in: "contexts", of: &root, path: path, keepExtraKeys: true)
+        try upsert(
+            contextNode(entry), named: entry.contextName, in: "contexts", of: &root, path: path, keepExtraKeys: true)
         root["current-context"] = scalar(entry.contextName)
         return try emit(.mapping(root))
     }
@@ -350,7 +351,8 @@ public enum Kubeconfig {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
-            return KubeconfigError(path: path, line: mark.line, column: mark.column, problem: "invalid YAML: \(problem)")
+            return KubeconfigError(
+                path: path, line: mark.line, column: mark.column, problem: "invalid YAML: \(problem)")
         case .reader(let problem, let offset, _, _):
             let line = offset.map { offset in text.prefix(offset).filter { $0 == "\n" }.count + 1 }
             return KubeconfigError(path: path, line: line, problem: "unreadable YAML: \(problem)")
