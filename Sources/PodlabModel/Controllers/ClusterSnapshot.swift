@@ -4,29 +4,58 @@ import Foundation
 ///
 /// Controllers never change a snapshot; they return `ControllerAction`s that a runner applies to the store.
 public struct ClusterSnapshot: Sendable {
-    public var objects: [ResourceInfo: [JSONValue]]
+    public var objects: [ResourceInfo: [JSONValue]] {
+        didSet { index = Index(objects) }
+    }
+    private var index: Index
 
     /// A snapshot of these objects.
     public init(objects: [ResourceInfo: [JSONValue]]) {
         self.objects = objects
+        self.index = Index(objects)
     }
 
     /// The objects of resource `r`, in `namespace` when given, sorted by namespace then name (so that
     /// controllers visit them in a stable order and their output is deterministic).
     public func list(_ r: ResourceInfo, namespace: String? = nil) -> [JSONValue] {
-        let all = objects[r] ?? []
-        let picked = namespace.map { ns in all.filter { $0.ctl.namespace == ns } } ?? all
-        return picked.sorted { ($0.ctl.namespace, $0.ctl.name) < ($1.ctl.namespace, $1.ctl.name) }
+        guard let namespace else { return index.sorted[r] ?? [] }
+        return index.byNamespace[r]?[namespace] ?? []
     }
 
     /// The object of resource `r` called `name` (in `namespace` for namespaced resources), if stored.
     public func get(_ r: ResourceInfo, namespace: String?, name: String) -> JSONValue? {
-        (objects[r] ?? []).first { $0.ctl.name == name && (!r.namespaced || $0.ctl.namespace == (namespace ?? "")) }
+        index.byKey[r]?[r.namespaced ? "\(namespace ?? "")/\(name)" : name]
     }
 
     /// The object of resource `r` with this uid, if stored.
     func get(_ r: ResourceInfo, uid: String) -> JSONValue? {
-        (objects[r] ?? []).first { $0.ctl.uid == uid }
+        index.byUID[r]?[uid]
+    }
+
+    /// Lookups built once per snapshot: controllers list and get thousands of times per pass.
+    private struct Index: Sendable {
+        var sorted: [ResourceInfo: [JSONValue]] = [:]
+        var byNamespace: [ResourceInfo: [String: [JSONValue]]] = [:]
+        var byKey: [ResourceInfo: [String: JSONValue]] = [:]
+        var byUID: [ResourceInfo: [String: JSONValue]] = [:]
+
+        init(_ objects: [ResourceInfo: [JSONValue]]) {
+            for (r, list) in objects {
+                let ordered = list.map { (key: ($0.ctl.namespace, $0.ctl.name), obj: $0) }.sorted { $0.key < $1.key }
+                sorted[r] = ordered.map(\.obj)
+                var groups: [String: [JSONValue]] = [:]
+                var keys: [String: JSONValue] = [:]
+                var uids: [String: JSONValue] = [:]
+                for (key, obj) in ordered {
+                    groups[key.0, default: []].append(obj)
+                    keys[r.namespaced ? "\(key.0)/\(key.1)" : key.1] = obj
+                    if !obj.ctl.uid.isEmpty { uids[obj.ctl.uid] = obj }
+                }
+                byNamespace[r] = groups
+                byKey[r] = keys
+                byUID[r] = uids
+            }
+        }
     }
 }
 

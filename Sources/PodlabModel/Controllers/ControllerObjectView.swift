@@ -6,15 +6,15 @@ import Foundation
 struct ControllerObjectView {
     let o: JSONValue
 
-    var name: String { o.at("metadata.name").string ?? "" }
-    var namespace: String { o.at("metadata.namespace").string ?? "" }
-    var uid: String { o.at("metadata.uid").string ?? "" }
-    var generation: Int { o.at("metadata.generation").int ?? 0 }
-    var labels: [String: String] { o.at("metadata.labels").stringMap ?? [:] }
-    var annotations: [String: String] { o.at("metadata.annotations").stringMap ?? [:] }
-    var isDeleting: Bool { !o.at("metadata.deletionTimestamp").isNull }
-    var creationTimestamp: Date? { o.at("metadata.creationTimestamp").string.flatMap(Timestamp.parse) }
-    var ownerReferences: [JSONValue] { o.at("metadata.ownerReferences").array ?? [] }
+    var name: String { o["metadata"]["name"].string ?? "" }
+    var namespace: String { o["metadata"]["namespace"].string ?? "" }
+    var uid: String { o["metadata"]["uid"].string ?? "" }
+    var generation: Int { o["metadata"]["generation"].int ?? 0 }
+    var labels: [String: String] { o["metadata"]["labels"].stringMap ?? [:] }
+    var annotations: [String: String] { o["metadata"]["annotations"].stringMap ?? [:] }
+    var isDeleting: Bool { !o["metadata"]["deletionTimestamp"].isNull }
+    var creationTimestamp: Date? { o["metadata"]["creationTimestamp"].string.flatMap(Timestamp.parse) }
+    var ownerReferences: [JSONValue] { o["metadata"]["ownerReferences"].array ?? [] }
 
     /// The owner reference with `controller: true`, if any.
     var controllerRef: JSONValue? { ownerReferences.first { $0["controller"].bool == true } }
@@ -27,15 +27,15 @@ struct ControllerObjectView {
 
     // MARK: - Pods
 
-    var phase: String { o.at("status.phase").string ?? "" }
-    var nodeName: String { o.at("spec.nodeName").string ?? "" }
+    var phase: String { o["status"]["phase"].string ?? "" }
+    var nodeName: String { o["spec"]["nodeName"].string ?? "" }
     /// Neither Succeeded nor Failed: the pod still runs or may run.
     var isNonTerminal: Bool { phase != "Succeeded" && phase != "Failed" }
     /// Counted by ReplicaSets (upstream `FilterActivePods`): non-terminal and not being deleted.
     var isActivePod: Bool { isNonTerminal && !isDeleting }
 
     func condition(_ type: String) -> JSONValue? {
-        (o.at("status.conditions").array ?? []).first { $0["type"].string == type }
+        (o["status"]["conditions"].array ?? []).first { $0["type"].string == type }
     }
 
     /// Upstream `IsPodReady`: the Ready condition is True.
@@ -53,8 +53,8 @@ struct ControllerObjectView {
 
     /// The pod's IPv4 address (`status.podIP`, else the first IPv4 of `status.podIPs`).
     var podIPv4: String? {
-        if let ip = o.at("status.podIP").string, ip.contains(".") { return ip }
-        for entry in o.at("status.podIPs").array ?? [] {
+        if let ip = o["status"]["podIP"].string, ip.contains(".") { return ip }
+        for entry in o["status"]["podIPs"].array ?? [] {
             if let ip = entry["ip"].string, ip.contains(".") { return ip }
         }
         return nil
@@ -102,15 +102,15 @@ enum ControllerSupport {
         mapSelector.allSatisfy { labels[$0.key] == $0.value }
     }
 
-    /// A `<prefix><5 random chars>` name not used by any of `taken`, as the API server makes for generateName.
+    /// A `<prefix><5 random chars>` name for which `isTaken` is false, as the API server makes for generateName.
     static func generatedName(
-        prefix: String, taken: Set<String>, rng: inout some RandomNumberGenerator
+        prefix: String, isTaken: (String) -> Bool, rng: inout some RandomNumberGenerator
     ) -> String {
         // apimachinery names.SimpleNameGenerator: base truncated to 58 chars + 5 random alphanumerics.
         let base = String(prefix.prefix(58))
         while true {
             let name = base + SafeEncoding.randomString(length: 5, rng: &rng)
-            if !taken.contains(name) { return name }
+            if !isTaken(name) { return name }
         }
     }
 
@@ -125,7 +125,7 @@ enum ControllerSupport {
 
     /// Sets one annotation; keys contain dots, so `JSONValue.set` with a dotted path cannot be used.
     static func setAnnotation(_ o: inout JSONValue, _ key: String, _ value: String) {
-        var ann = o.at("metadata.annotations").object ?? [:]
+        var ann = o["metadata"]["annotations"].object ?? [:]
         ann[key] = .string(value)
         o.set("metadata.annotations", .object(ann))
     }
@@ -133,5 +133,31 @@ enum ControllerSupport {
     /// Objects' names by namespace, to keep generated names unique.
     static func names(_ objects: [JSONValue], namespace: String) -> Set<String> {
         Set(objects.filter { $0.ctl.namespace == namespace }.map(\.ctl.name))
+    }
+}
+
+/// Pods by namespace and by `key=value` label, so that thousands of Service selectors can be matched
+/// without scanning every pod for each Service.
+struct PodSelectorIndex {
+    private var pods: [String: [(pod: JSONValue, labels: [String: String])]] = [:]
+    private var byPair: [String: [String: [Int]]] = [:]
+
+    init(_ s: ClusterSnapshot) {
+        for pod in s.list(Resources.pods) {
+            let ns = pod.ctl.namespace
+            let labels = pod.ctl.labels
+            let i = pods[ns, default: []].count
+            pods[ns, default: []].append((pod, labels))
+            for (k, v) in labels { byPair[ns, default: [:]]["\(k)=\(v)", default: []].append(i) }
+        }
+    }
+
+    /// The pods in `namespace` whose labels contain every pair of `selector`, in name order.
+    func select(namespace: String, selector: [String: String]) -> [JSONValue] {
+        guard let all = pods[namespace] else { return [] }
+        guard let first = selector.min(by: { $0.key < $1.key }) else { return all.map(\.pod) }
+        let candidates = byPair[namespace]?["\(first.key)=\(first.value)"] ?? []
+        return candidates.map { all[$0] }.filter { ControllerSupport.matches(mapSelector: selector, labels: $0.labels) }
+            .map(\.pod)
     }
 }

@@ -52,12 +52,12 @@ public enum Controllers {
                     out.append(action)
                     continue
                 }
-                if droppedUIDs.contains(ev.at("involvedObject.uid").string ?? "-") { continue }
+                if droppedUIDs.contains(ev["involvedObject"]["uid"].string ?? "-") { continue }
                 if terminating.contains(ev.ctl.namespace) { continue }
                 // Two controllers may name events about one object alike in the same instant: bump the suffix.
                 var bump = 1
                 while !eventNames.insert("\(ev.ctl.namespace)/\(ev.ctl.name)").inserted {
-                    let base = ev.at("involvedObject.name").string ?? ""
+                    let base = ev["involvedObject"]["name"].string ?? ""
                     let stamp = Timestamp.parse(ev["lastTimestamp"].string ?? "") ?? now
                     ev.set("metadata.name", .string("\(base).\(EventFactory.hexName(stamp, 1_000_000 + bump))"))
                     bump += 1
@@ -74,7 +74,7 @@ public enum Controllers {
     public static func nextWakeup(_ s: ClusterSnapshot, now: Date) -> Date? {
         var times: [Date] = []
         for rs in s.list(Resources.replicaSets) {
-            let minReady = rs.at("spec.minReadySeconds").int ?? 0
+            let minReady = rs["spec"]["minReadySeconds"].int ?? 0
             guard minReady > 0 else { continue }
             for pod in s.list(Resources.pods, namespace: rs.ctl.namespace) where pod.ctl.isControlled(by: rs) {
                 guard pod.ctl.isReady, let since = pod.ctl.readySince else { continue }
@@ -83,11 +83,11 @@ public enum Controllers {
             }
         }
         for d in s.list(Resources.deployments) {
-            guard let cond = (d.at("status.conditions").array ?? []).first(where: { $0["type"].string == "Progressing" }),
+            guard let cond = (d["status"]["conditions"].array ?? []).first(where: { $0["type"].string == "Progressing" }),
                 cond["status"].string == "True", cond["reason"].string != "NewReplicaSetAvailable",
                 let from = cond["lastUpdateTime"].string.flatMap(Timestamp.parse)
             else { continue }
-            let deadline = d.at("spec.progressDeadlineSeconds").int ?? 600
+            let deadline = d["spec"]["progressDeadlineSeconds"].int ?? 600
             let at = from.addingTimeInterval(TimeInterval(deadline) + 1)
             if at > now { times.append(at) }
         }

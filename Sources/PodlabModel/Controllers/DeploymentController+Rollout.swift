@@ -117,7 +117,7 @@ extension DeploymentSync {
     /// Upstream `sync`: scale without rolling out, then update status.
     mutating func syncScale() {
         scaleProportionally()
-        if d.at("spec.paused").bool == true { cleanup() }
+        if d["spec"]["paused"].bool == true { cleanup() }
         status = calculateStatus()
     }
 
@@ -184,7 +184,7 @@ extension DeploymentSync {
             fraction = -spec
         } else {
             var before = r.ctl.annotations[DeploymentController.maxReplicasKey].flatMap { Int($0) } ?? 0
-            if before == 0 { before = d.at("status.replicas").int ?? 0 }
+            if before == 0 { before = d["status"]["replicas"].int ?? 0 }
             if before == 0 {
                 fraction = 0
             } else {

@@ -32,9 +32,9 @@ extension DeploymentSync {
         let cond = condition("Progressing")
         if cond?["reason"].string == "ProgressDeadlineExceeded" { return }
         let pausedNow = cond?["reason"].string == "DeploymentPaused"
-        if d.at("spec.paused").bool == true && !pausedNow {
+        if d["spec"]["paused"].bool == true && !pausedNow {
             setCondition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
-        } else if d.at("spec.paused").bool != true && pausedNow {
+        } else if d["spec"]["paused"].bool != true && pausedNow {
             setCondition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed")
         }
     }

@@ -66,18 +66,18 @@ struct DeploymentSync {
 
     // MARK: - Spec with upstream defaults
 
-    var replicas: Int { d.at("spec.replicas").int ?? 1 }
-    var isRolling: Bool { (d.at("spec.strategy.type").string ?? "RollingUpdate") != "Recreate" }
-    var minReadySeconds: Int { d.at("spec.minReadySeconds").int ?? 0 }
-    var revisionHistoryLimit: Int { d.at("spec.revisionHistoryLimit").int ?? 10 }
+    var replicas: Int { d["spec"]["replicas"].int ?? 1 }
+    var isRolling: Bool { (d["spec"]["strategy"]["type"].string ?? "RollingUpdate") != "Recreate" }
+    var minReadySeconds: Int { d["spec"]["minReadySeconds"].int ?? 0 }
+    var revisionHistoryLimit: Int { d["spec"]["revisionHistoryLimit"].int ?? 10 }
     var progressDeadline: Int? {
-        d.at("spec.progressDeadlineSeconds").isNull ? 600 : d.at("spec.progressDeadlineSeconds").int
+        d["spec"]["progressDeadlineSeconds"].isNull ? 600 : d["spec"]["progressDeadlineSeconds"].int
     }
-    var template: JSONValue { d.at("spec.template") }
+    var template: JSONValue { d["spec"]["template"] }
 
     /// Upstream `ResolveFenceposts`: surge rounds up, unavailable rounds down, and both 0 means 1 unavailable.
     var fenceposts: (surge: Int, unavailable: Int) {
-        let ru = d.at("spec.strategy.rollingUpdate")
+        let ru = d["spec"]["strategy"]["rollingUpdate"]
         let surgeValue: JSONValue = ru["maxSurge"].isNull ? "25%" : ru["maxSurge"]
         let unavailValue: JSONValue = ru["maxUnavailable"].isNull ? "25%" : ru["maxUnavailable"]
         let surge = ControllerSupport.scaledValue(surgeValue, total: replicas, roundUp: true)
@@ -94,7 +94,7 @@ struct DeploymentSync {
 
     // MARK: - ReplicaSet accessors on the local copies
 
-    static func specReplicas(_ r: JSONValue) -> Int { r.at("spec.replicas").int ?? 1 }
+    static func specReplicas(_ r: JSONValue) -> Int { r["spec"]["replicas"].int ?? 1 }
     static func statusInt(_ r: JSONValue, _ k: String) -> Int { r.at("status.\(k)").int ?? 0 }
     static func revision(_ r: JSONValue) -> Int { Int(r.ctl.annotations[DeploymentController.revisionKey] ?? "") ?? 0 }
     func created(_ r: JSONValue) -> Date { r.ctl.creationTimestamp ?? now }
@@ -117,7 +117,7 @@ struct DeploymentSync {
     static func withoutHash(_ t: JSONValue) -> JSONValue {
         var t = t
         t.remove("metadata.labels.\(DeploymentController.hashLabel)")
-        if t.at("metadata.labels").object?.isEmpty == true { t.remove("metadata.labels") }
+        if t["metadata"]["labels"].object?.isEmpty == true { t.remove("metadata.labels") }
         if t["metadata"].object?.isEmpty == true { t.remove("metadata") }
         return t
     }
@@ -126,7 +126,7 @@ struct DeploymentSync {
 
     mutating func run() {
         claimReplicaSets()
-        let empty = d.at("spec.selector").object?.isEmpty ?? true
+        let empty = d["spec"]["selector"].object?.isEmpty ?? true
         if empty {
             // Upstream refuses to act on a selector that selects everything; it only observes the generation.
             status["observedGeneration"] = .int(Int64(d.ctl.generation))
@@ -139,7 +139,7 @@ struct DeploymentSync {
             return
         }
         checkPausedConditions()
-        if d.at("spec.paused").bool == true || isScalingEvent() {
+        if d["spec"]["paused"].bool == true || isScalingEvent() {
             syncScale()
             return
         }
@@ -149,7 +149,7 @@ struct DeploymentSync {
     /// Upstream ReplicaSetControllerRefManager: owned and matching stay, matching orphans are adopted,
     /// owned ones that no longer match are released.
     mutating func claimReplicaSets() {
-        let selector = d.at("spec.selector")
+        let selector = d["spec"]["selector"]
         for r in s.list(Resources.replicaSets, namespace: ns) {
             let matches = ControllerSupport.matches(selector: selector, labels: r.ctl.labels)
             if r.ctl.isControlled(by: d) {
@@ -175,7 +175,7 @@ struct DeploymentSync {
     /// The oldest ReplicaSet whose template equals the Deployment's (upstream FindNewReplicaSet).
     func findNewReplicaSet() -> String? {
         let want = Self.withoutHash(template)
-        return allRS.first { Self.withoutHash($0.at("spec.template")) == want }?.ctl.name
+        return allRS.first { Self.withoutHash($0["spec"]["template"]) == want }?.ctl.name
     }
 
     var maxOldRevision: Int { oldRSs.map(Self.revision).max() ?? 0 }
@@ -185,7 +185,7 @@ struct DeploymentSync {
     mutating func syncRevision() {
         guard let name = newRSName, var r = rs[name] else { return }
         let changedAnnotations = setNewReplicaSetAnnotations(&r, newRevision: maxOldRevision + 1, exists: true)
-        let minReadyChanged = (r.at("spec.minReadySeconds").int ?? 0) != minReadySeconds
+        let minReadyChanged = (r["spec"]["minReadySeconds"].int ?? 0) != minReadySeconds
         if changedAnnotations || minReadyChanged {
             r.set("spec.minReadySeconds", .int(Int64(minReadySeconds)))
             rs[name] = r
@@ -238,13 +238,13 @@ struct DeploymentSync {
         }
         var tmpl = template
         tmpl.set("metadata.labels.\(DeploymentController.hashLabel)", .string(hash))
-        var selector = d.at("spec.selector")
+        var selector = d["spec"]["selector"]
         selector.set("matchLabels.\(DeploymentController.hashLabel)", .string(hash))
         var r: JSONValue = [
             "apiVersion": "apps/v1", "kind": "ReplicaSet",
             "metadata": [
                 "name": .string(name), "namespace": .string(ns),
-                "labels": tmpl.at("metadata.labels"),
+                "labels": tmpl["metadata"]["labels"],
                 "ownerReferences": [ControllerSupport.controllerRef(to: d, resource: Resources.deployments)],
             ],
             "spec": [

@@ -29,11 +29,12 @@ public enum EndpointSliceController {
         let slices = s.list(Resources.endpointSlices)
         var taken = Set(slices.map { "\($0.ctl.namespace)/\($0.ctl.name)" })
         var liveOwners: Set<String> = []  // uids of Services/Endpoints whose slices are kept
+        let index = PodSelectorIndex(s)
+        let nodes = Dictionary(s.list(Resources.nodes).map { ($0.ctl.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let byService = Dictionary(grouping: slices) { "\($0.ctl.namespace)/\($0.ctl.labels[serviceNameLabel] ?? "")" }
         for svc in s.list(Resources.services) {
             let ns = svc.ctl.namespace
-            let mine = slices.filter {
-                $0.ctl.namespace == ns && $0.ctl.labels[serviceNameLabel] == svc.ctl.name
-            }
+            let mine = byService["\(ns)/\(svc.ctl.name)"] ?? []
             if ns == "default" && svc.ctl.name == "kubernetes" {
                 out += kubernetesSlice(existing: mine.first { $0.ctl.name == "kubernetes" }, config: config)
                 continue
@@ -41,12 +42,12 @@ public enum EndpointSliceController {
             if EndpointsController.selector(of: svc) != nil {
                 liveOwners.insert(svc.ctl.uid)
                 let owned = mine.filter { $0.ctl.labels[managedByLabel] == controllerName }
-                let groups = podGroups(for: svc, snapshot: s)
+                let groups = podGroups(for: svc, pods: index, nodes: nodes)
                 out += sync(
                     owner: svc, ownerResource: Resources.services, serviceName: svc.ctl.name,
                     labels: sliceLabels(svc, managedBy: controllerName), groups: groups, existing: owned,
                     placeholder: true, taken: &taken, rng: &rng)
-            } else if svc.at("spec.type").string != "ExternalName",
+            } else if svc["spec"]["type"].string != "ExternalName",
                 let ep = s.get(Resources.endpoints, namespace: ns, name: svc.ctl.name),
                 ep.ctl.labels["endpointslice.kubernetes.io/skip-mirror"] != "true"
             {
@@ -80,14 +81,12 @@ public enum EndpointSliceController {
     }
 
     /// Endpoints of the pods selected by `svc`, grouped by the ports each pod resolves (upstream reconciler).
-    static func podGroups(for svc: JSONValue, snapshot s: ClusterSnapshot) -> [Group] {
+    static func podGroups(for svc: JSONValue, pods index: PodSelectorIndex, nodes: [String: JSONValue]) -> [Group] {
         guard let selector = EndpointsController.selector(of: svc) else { return [] }
-        let publishNotReady = svc.at("spec.publishNotReadyAddresses").bool == true
-        let nodes = Dictionary(s.list(Resources.nodes).map { ($0.ctl.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let publishNotReady = svc["spec"]["publishNotReadyAddresses"].bool == true
         var groups: [[JSONValue]: [JSONValue]] = [:]
-        for pod in s.list(Resources.pods, namespace: svc.ctl.namespace) {
-            guard ControllerSupport.matches(mapSelector: selector, labels: pod.ctl.labels), pod.ctl.isNonTerminal,
-                let ip = pod.ctl.podIPv4
+        for pod in index.select(namespace: svc.ctl.namespace, selector: selector) {
+            guard pod.ctl.isNonTerminal, let ip = pod.ctl.podIPv4
             else { continue }
             let serving = pod.ctl.isReady
             let terminating = pod.ctl.isDeleting
@@ -109,7 +108,7 @@ public enum EndpointSliceController {
             }
             if let h = EndpointsController.hostname(pod, svc) { ep["hostname"] = .string(h) }
             var ports: [JSONValue] = []
-            for sp in svc.at("spec.ports").array ?? [] {
+            for sp in svc["spec"]["ports"].array ?? [] {
                 guard let n = EndpointsController.resolveTargetPort(sp, pod: pod) else { continue }
                 var p: JSONValue = [
                     "name": .string(sp["name"].string ?? ""), "port": .int(Int64(n)),
@@ -151,7 +150,7 @@ public enum EndpointSliceController {
         var labels = svc.ctl.labels
         labels[serviceNameLabel] = svc.ctl.name
         labels[managedByLabel] = managedBy
-        labels[EndpointsController.headlessLabel] = svc.at("spec.clusterIP").string == "None" ? "" : nil
+        labels[EndpointsController.headlessLabel] = svc["spec"]["clusterIP"].string == "None" ? "" : nil
         return labels
     }
 
@@ -164,10 +163,10 @@ public enum EndpointSliceController {
         let ns = owner.ctl.namespace
         let ownerRef = ControllerSupport.controllerRef(to: owner, resource: ownerResource)
         // Desired slices as (ports, endpoints) chunks, in a stable order.
-        func ipKey(_ e: JSONValue) -> [Int] { (e["addresses"][0].string ?? "").split(separator: ".").map { Int($0) ?? 0 } }
+        func ipKey(_ e: JSONValue) -> UInt32 { PoolAddress.parse(e["addresses"][0].string ?? "") ?? 0 }
         var desired: [Group] = []
         for g in groups.sorted(by: { JSONValue.array($0.ports).jsonText < JSONValue.array($1.ports).jsonText }) {
-            let eps = g.endpoints.sorted { ipKey($0).lexicographicallyPrecedes(ipKey($1)) }
+            let eps = g.endpoints.map { (ipKey($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
             var i = 0
             while i < eps.count {
                 desired.append(Group(ports: g.ports, endpoints: Array(eps[i..<min(i + maxEndpointsPerSlice, eps.count)])))
@@ -193,8 +192,8 @@ public enum EndpointSliceController {
                 }
             } else {
                 let prefix = "\(serviceName)-"
-                let used = Set(taken.filter { $0.hasPrefix("\(ns)/") }.map { String($0.dropFirst(ns.count + 1)) })
-                let name = ControllerSupport.generatedName(prefix: prefix, taken: used, rng: &rng)
+                let name = ControllerSupport.generatedName(
+                    prefix: prefix, isTaken: { [taken] in taken.contains("\(ns)/\($0)") }, rng: &rng)
                 taken.insert("\(ns)/\(name)")
                 var slice = body
                 slice["metadata"] = [

@@ -17,17 +17,18 @@ public enum EndpointsController {
         var out: [ControllerAction] = []
         let services = s.list(Resources.services)
         let serviceKeys = Set(services.map { "\($0.ctl.namespace)/\($0.ctl.name)" })
+        let index = PodSelectorIndex(s)
         for svc in services {
-            guard let raw = desiredEndpoints(for: svc, snapshot: s, config: config) else { continue }
+            guard let raw = desiredEndpoints(for: svc, pods: index, config: config) else { continue }
             let desired = clean(raw)
             let existing = s.get(Resources.endpoints, namespace: svc.ctl.namespace, name: svc.ctl.name)
             if let existing {
                 if existing.ctl.isDeleting { continue }
                 let current = clean(existing)
-                if current["subsets"] != desired["subsets"] || current.at("metadata.labels") != desired.at("metadata.labels") {
+                if current["subsets"] != desired["subsets"] || current["metadata"]["labels"] != desired["metadata"]["labels"] {
                     var updated = current
                     updated["subsets"] = desired["subsets"]
-                    updated.set("metadata.labels", desired.at("metadata.labels"))
+                    updated.set("metadata.labels", desired["metadata"]["labels"])
                     out.append(.update(Resources.endpoints, clean(updated)))
                 }
             } else {
@@ -45,14 +46,14 @@ public enum EndpointsController {
     /// Drops members that would be written as null (no labels, no subsets).
     private static func clean(_ ep: JSONValue) -> JSONValue {
         var e = ep
-        if e.at("metadata.labels").isNull || e.at("metadata.labels").object?.isEmpty == true { e.remove("metadata.labels") }
+        if e["metadata"]["labels"].isNull || e["metadata"]["labels"].object?.isEmpty == true { e.remove("metadata.labels") }
         if e["subsets"].isNull || e["subsets"].array?.isEmpty == true { e.remove("subsets") }
         return e
     }
 
     /// The Endpoints `svc` should have, or nil when this controller leaves the Service alone
     /// (no selector, ExternalName).
-    static func desiredEndpoints(for svc: JSONValue, snapshot s: ClusterSnapshot, config: ClusterConfig) -> JSONValue? {
+    static func desiredEndpoints(for svc: JSONValue, pods index: PodSelectorIndex, config: ClusterConfig) -> JSONValue? {
         let ns = svc.ctl.namespace
         var meta: JSONValue = ["name": .string(svc.ctl.name), "namespace": .string(ns)]
         if ns == "default" && svc.ctl.name == "kubernetes" {
@@ -71,17 +72,16 @@ public enum EndpointsController {
         }
         guard let selector = selector(of: svc) else { return nil }
         var labels = svc.ctl.labels
-        if svc.at("spec.clusterIP").string == "None" { labels[headlessLabel] = "" } else { labels[headlessLabel] = nil }
+        if svc["spec"]["clusterIP"].string == "None" { labels[headlessLabel] = "" } else { labels[headlessLabel] = nil }
         meta["labels"] = JSONValue(labels)
-        let publishNotReady = svc.at("spec.publishNotReadyAddresses").bool == true
-        let ports = svc.at("spec.ports").array ?? []
-        let headless = svc.at("spec.clusterIP").string == "None"
+        let publishNotReady = svc["spec"]["publishNotReadyAddresses"].bool == true
+        let ports = svc["spec"]["ports"].array ?? []
+        let headless = svc["spec"]["clusterIP"].string == "None"
 
         // (address, ready, ports) triples, then repacked into subsets as upstream RepackSubsets does.
         var entries: [(address: JSONValue, ready: Bool, ports: [JSONValue])] = []
-        for pod in s.list(Resources.pods, namespace: ns) {
-            guard ControllerSupport.matches(mapSelector: selector, labels: pod.ctl.labels), pod.ctl.isNonTerminal,
-                let ip = pod.ctl.podIPv4
+        for pod in index.select(namespace: ns, selector: selector) {
+            guard pod.ctl.isNonTerminal, let ip = pod.ctl.podIPv4
             else { continue }
             if pod.ctl.isDeleting && !publishNotReady { continue }
             var address: JSONValue = [
@@ -122,13 +122,12 @@ public enum EndpointsController {
             }
             groups[ports, default: []].append((e.address, e.ready))
         }
-        func ipKey(_ a: JSONValue) -> [Int] {
-            (a["ip"].string ?? "").split(separator: ".").map { Int($0) ?? 0 }
-        }
+        func ipKey(_ a: JSONValue) -> UInt32 { PoolAddress.parse(a["ip"].string ?? "") ?? 0 }
+        // Keys computed once per address, not in the comparator (sorting thousands of Services per pass).
         func ordered(_ list: [JSONValue]) -> [JSONValue] {
-            list.sorted { ipKey($0).lexicographicallyPrecedes(ipKey($1)) }
+            list.map { (ipKey($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        var subsets: [(key: [Int], value: JSONValue)] = []
+        var subsets: [(key: UInt32, value: JSONValue)] = []
         for (ports, members) in groups {
             let ready = ordered(members.filter { $0.1 }.map(\.0))
             let notReady = ordered(members.filter { !$0.1 }.map(\.0))
@@ -138,13 +137,13 @@ public enum EndpointsController {
             if !ports.isEmpty { subset["ports"] = .array(ports) }
             subsets.append((ipKey((ready + notReady)[0]), subset))
         }
-        return subsets.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+        return subsets.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// The Service's selector, or nil for a Service this controller leaves alone.
     static func selector(of svc: JSONValue) -> [String: String]? {
-        if svc.at("spec.type").string == "ExternalName" { return nil }
-        guard let sel = svc.at("spec.selector").stringMap, !sel.isEmpty else { return nil }
+        if svc["spec"]["type"].string == "ExternalName" { return nil }
+        guard let sel = svc["spec"]["selector"].stringMap, !sel.isEmpty else { return nil }
         return sel
     }
 
@@ -155,7 +154,7 @@ public enum EndpointsController {
         if let n = target.int { return n }
         guard let name = target.string else { return servicePort["port"].int }
         let proto = servicePort["protocol"].string ?? "TCP"
-        let containers = (pod.at("spec.containers").array ?? []) + (pod.at("spec.initContainers").array ?? []).filter {
+        let containers = (pod["spec"]["containers"].array ?? []) + (pod["spec"]["initContainers"].array ?? []).filter {
             $0["restartPolicy"].string == "Always"  // sidecars serve ports too
         }
         for c in containers {
@@ -168,8 +167,8 @@ public enum EndpointsController {
 
     /// The DNS hostname of `pod` in a headless Service whose name is the pod's subdomain (ShouldSetHostname).
     static func hostname(_ pod: JSONValue, _ svc: JSONValue) -> String? {
-        guard let h = pod.at("spec.hostname").string, !h.isEmpty, pod.at("spec.subdomain").string == svc.ctl.name,
-            svc.at("spec.clusterIP").string == "None"
+        guard let h = pod["spec"]["hostname"].string, !h.isEmpty, pod["spec"]["subdomain"].string == svc.ctl.name,
+            svc["spec"]["clusterIP"].string == "None"
         else { return nil }
         return h
     }

@@ -18,7 +18,7 @@ public enum EventFactory {
         ]
         if !c.namespace.isEmpty { ref["namespace"] = .string(c.namespace) }
         if !c.uid.isEmpty { ref["uid"] = .string(c.uid) }
-        if let rv = involved.at("metadata.resourceVersion").string { ref["resourceVersion"] = .string(rv) }
+        if let rv = involved["metadata"]["resourceVersion"].string { ref["resourceVersion"] = .string(rv) }
         let stamp = Timestamp.format(now)
         return [
             "apiVersion": "v1", "kind": "Event",
@@ -73,7 +73,7 @@ struct EventRecorder {
     /// for conditions that persist (no free IP, unschedulable) so that repeated passes converge.
     func alreadyRecorded(uid: String, reason: String, message: String) -> Bool {
         stored.contains {
-            $0.at("involvedObject.uid").string == uid && $0["reason"].string == reason
+            $0["involvedObject"]["uid"].string == uid && $0["reason"].string == reason
                 && $0["message"].string == message
         }
     }

@@ -25,10 +25,10 @@ public enum LoadBalancerController {
 
         // Services that ask for a specific address are served first, so the lowest-free choice for others
         // cannot take an address someone requested.
-        let requestsFirst = services.filter { !($0.at("spec.loadBalancerIP").string ?? "").isEmpty }
-            + services.filter { ($0.at("spec.loadBalancerIP").string ?? "").isEmpty }
+        let requestsFirst = services.filter { !($0["spec"]["loadBalancerIP"].string ?? "").isEmpty }
+            + services.filter { ($0["spec"]["loadBalancerIP"].string ?? "").isEmpty }
         for svc in requestsFirst where !svc.ctl.isDeleting {
-            let isLB = svc.at("spec.type").string == "LoadBalancer"
+            let isLB = svc["spec"]["type"].string == "LoadBalancer"
             let current = ingressIPs(svc)
             if !isLB {
                 if !current.isEmpty {
@@ -40,8 +40,8 @@ public enum LoadBalancerController {
                 }
                 continue
             }
-            if !svc.at("spec.loadBalancerClass").isNull || !current.isEmpty { continue }
-            let requested = svc.at("spec.loadBalancerIP").string.flatMap { $0.isEmpty ? nil : $0 }
+            if !svc["spec"]["loadBalancerClass"].isNull || !current.isEmpty { continue }
+            let requested = svc["spec"]["loadBalancerIP"].string.flatMap { $0.isEmpty ? nil : $0 }
             var chosen: UInt32?
             var failure: String?
             if let requested {
@@ -72,7 +72,7 @@ public enum LoadBalancerController {
     }
 
     static func ingressIPs(_ svc: JSONValue) -> [String] {
-        (svc.at("status.loadBalancer.ingress").array ?? []).compactMap { $0["ip"].string }
+        (svc["status"]["loadBalancer"]["ingress"].array ?? []).compactMap { $0["ip"].string }
     }
 }
 

@@ -12,7 +12,7 @@ public enum NamespaceController {
         var out: [ControllerAction] = []
         for ns in s.list(Resources.namespaces) where ns.ctl.isDeleting {
             let name = ns.ctl.name
-            if ns.at("status.phase").string != "Terminating" {
+            if ns["status"]["phase"].string != "Terminating" {
                 var updated = ns
                 updated.set("status.phase", "Terminating")
                 out.append(.updateStatus(Resources.namespaces, updated))

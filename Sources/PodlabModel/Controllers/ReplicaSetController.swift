@@ -15,26 +15,25 @@ public enum ReplicaSetController {
     ) -> [ControllerAction] {
         var recorder = EventRecorder(s, component: component, now: now)
         var out: [ControllerAction] = []
-        let allPods = s.list(Resources.pods)
-        var podNames = Set(allPods.map { "\($0.ctl.namespace)/\($0.ctl.name)" })
+        var podNames = Set(s.list(Resources.pods).map { "\($0.ctl.namespace)/\($0.ctl.name)" })
         // A pod claimed by one ReplicaSet in this pass is not offered to another.
         var claimedThisPass: Set<String> = []
         for rs in s.list(Resources.replicaSets) {
             sync(
-                rs, snapshot: s, allPods: allPods, podNames: &podNames, claimed: &claimedThisPass, now: now,
+                rs, snapshot: s, podNames: &podNames, claimed: &claimedThisPass, now: now,
                 recorder: &recorder, rng: &rng, out: &out)
         }
         return out
     }
 
     private static func sync(
-        _ rs: JSONValue, snapshot s: ClusterSnapshot, allPods: [JSONValue], podNames: inout Set<String>,
+        _ rs: JSONValue, snapshot s: ClusterSnapshot, podNames: inout Set<String>,
         claimed: inout Set<String>, now: Date, recorder: inout EventRecorder, rng: inout some RandomNumberGenerator,
         out: inout [ControllerAction]
     ) {
         let ns = rs.ctl.namespace
-        let selector = rs.at("spec.selector")
-        let nsPods = allPods.filter { $0.ctl.namespace == ns }
+        let selector = rs["spec"]["selector"]
+        let nsPods = s.list(Resources.pods, namespace: ns)
 
         // Claim pods (upstream PodControllerRefManager): keep owned pods that still match, adopt matching
         // orphans, release owned pods whose labels no longer match.
@@ -56,7 +55,7 @@ public enum ReplicaSetController {
             }
         }
         let active = owned.filter(\.ctl.isActivePod)
-        let desired = rs.at("spec.replicas").int ?? 1
+        let desired = rs["spec"]["replicas"].int ?? 1
 
         // Upstream does not manage replicas of a ReplicaSet that is being deleted; the GC removes its pods.
         if !rs.ctl.isDeleting {
@@ -77,8 +76,8 @@ public enum ReplicaSetController {
         }
 
         // Status from the pods as they are now (upstream calculateStatus runs on the pre-manage pod list).
-        let minReady = rs.at("spec.minReadySeconds").int ?? 0
-        let templateLabels = rs.at("spec.template.metadata.labels").stringMap ?? [:]
+        let minReady = rs["spec"]["minReadySeconds"].int ?? 0
+        let templateLabels = rs["spec"]["template"]["metadata"]["labels"].stringMap ?? [:]
         var status = rs["status"].object ?? [:]
         func put(_ k: String, _ v: Int, omitZero: Bool = true) {
             status[k] = (omitZero && v == 0) ? nil : .int(Int64(v))
@@ -103,10 +102,9 @@ public enum ReplicaSetController {
     ) -> JSONValue {
         let ns = rs.ctl.namespace
         let prefix = "\(rs.ctl.name)-"
-        let used = Set(taken.filter { $0.hasPrefix("\(ns)/") }.map { String($0.dropFirst(ns.count + 1)) })
-        let name = ControllerSupport.generatedName(prefix: prefix, taken: used, rng: &rng)
+        let name = ControllerSupport.generatedName(prefix: prefix, isTaken: { [taken] in taken.contains("\(ns)/\($0)") }, rng: &rng)
         taken.insert("\(ns)/\(name)")
-        let template = rs.at("spec.template")
+        let template = rs["spec"]["template"]
         var meta: JSONValue = [
             "name": .string(name), "generateName": .string(prefix), "namespace": .string(ns),
             "ownerReferences": [ControllerSupport.controllerRef(to: rs, resource: Resources.replicaSets)],
@@ -141,7 +139,7 @@ public enum ReplicaSetController {
             Int(p.ctl.annotations["controller.kubernetes.io/pod-deletion-cost"] ?? "") ?? 0
         }
         func restarts(_ p: JSONValue) -> Int {
-            (p.at("status.containerStatuses").array ?? []).map { $0["restartCount"].int ?? 0 }.max() ?? 0
+            (p["status"]["containerStatuses"].array ?? []).map { $0["restartCount"].int ?? 0 }.max() ?? 0
         }
         func before(_ a: JSONValue, _ b: JSONValue) -> Bool {
             let (na, nb) = (a.ctl.nodeName, b.ctl.nodeName)

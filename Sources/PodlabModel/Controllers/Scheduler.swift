@@ -24,7 +24,7 @@ public enum Scheduler {
         let pending = pods.filter { $0.ctl.nodeName.isEmpty && !$0.ctl.isDeleting && $0.ctl.isNonTerminal }
             .sorted { ($0.ctl.creationTimestamp ?? now, $0.ctl.name) < ($1.ctl.creationTimestamp ?? now, $1.ctl.name) }
         for pod in pending {
-            if let name = pod.at("spec.schedulerName").string, name != component { continue }
+            if let name = pod["spec"]["schedulerName"].string, name != component { continue }
             var reasons: [String: Int] = [:]
             var fitting: [String] = []
             for node in candidates {
@@ -77,13 +77,13 @@ public enum Scheduler {
 
     /// Why `pod` cannot go to `node` (upstream's FailedScheduling reason text), or nil when it fits.
     static func misfit(_ pod: JSONValue, _ node: JSONValue) -> String? {
-        if node.at("spec.unschedulable").bool == true { return "node(s) were unschedulable" }
-        let selector = pod.at("spec.nodeSelector").stringMap ?? [:]
+        if node["spec"]["unschedulable"].bool == true { return "node(s) were unschedulable" }
+        let selector = pod["spec"]["nodeSelector"].stringMap ?? [:]
         if !ControllerSupport.matches(mapSelector: selector, labels: node.ctl.labels) {
             return "node(s) didn't match Pod's node affinity/selector"
         }
-        let tolerations = pod.at("spec.tolerations").array ?? []
-        for taint in node.at("spec.taints").array ?? [] {
+        let tolerations = pod["spec"]["tolerations"].array ?? []
+        for taint in node["spec"]["taints"].array ?? [] {
             let effect = taint["effect"].string ?? ""
             guard effect == "NoSchedule" || effect == "NoExecute" else { continue }
             if !tolerations.contains(where: { tolerates($0, taint) }) {
@@ -132,9 +132,9 @@ public enum Scheduler {
         if let reason { cond["reason"] = .string(reason) }
         if let message { cond["message"] = .string(message) }
         var updated = pod
-        let others = (pod.at("status.conditions").array ?? []).filter { $0["type"].string != "PodScheduled" }
+        let others = (pod["status"]["conditions"].array ?? []).filter { $0["type"].string != "PodScheduled" }
         updated.set("status.conditions", .array(others + [cond]))
-        if pod.at("status.phase").isNull { updated.set("status.phase", "Pending") }
+        if pod["status"]["phase"].isNull { updated.set("status.phase", "Pending") }
         return updated
     }
 }
