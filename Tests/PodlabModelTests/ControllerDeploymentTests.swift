@@ -78,7 +78,9 @@ struct ControllerDeploymentTests {
         sim.settle()
         let d = try #require(sim.get(Resources.deployments, "default", "web"))
         let rs = try #require(Self.rs(sim).first)
-        for k in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] { #expect(d.at("status.\(k)") == 3) }
+        for k in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+            #expect(d.at("status.\(k)") == 3)
+        }
         #expect(d.at("status.unavailableReplicas").isNull)
         #expect(d.at("status.observedGeneration") == 1)
         let conds = d.at("status.conditions").array ?? []
@@ -203,7 +205,9 @@ struct ControllerDeploymentTests {
         }
         sim.settle()
         sim.edit(Resources.deployments, "default", "web") { $0.set("spec.template", first.at("spec.template")) }
-        sim.edit(Resources.deployments, "default", "web") { $0.remove("spec.template.metadata.labels.pod-template-hash") }
+        sim.edit(Resources.deployments, "default", "web") {
+            $0.remove("spec.template.metadata.labels.pod-template-hash")
+        }
         sim.settle()
         let reused = try #require(sim.get(Resources.replicaSets, "default", first.ctl.name))
         #expect(reused.at("spec.replicas") == 1)

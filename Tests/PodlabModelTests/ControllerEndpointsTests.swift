@@ -8,7 +8,8 @@ struct ControllerEndpointsTests {
     static let config = ClusterConfig(nodes: ["podlab-control-plane", "podlab-worker"], apiServerIP: "172.18.0.2")
 
     static func step(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] {
-        EndpointsController.reconcile(s, config: config) + EndpointSliceController.reconcile(s, config: config, rng: &rng)
+        EndpointsController.reconcile(s, config: config)
+            + EndpointSliceController.reconcile(s, config: config, rng: &rng)
     }
 
     static func slices(_ sim: ClusterSim, _ svc: String = "web") -> [JSONValue] {
@@ -64,7 +65,8 @@ struct ControllerEndpointsTests {
         sim.create(Resources.services, ControllerFixture.service())
         sim.create(Resources.pods, ControllerFixture.pod("p8080", ip: "10.244.1.2"))
         sim.create(
-            Resources.pods, ControllerFixture.pod("p9090", ip: "10.244.1.3", ports: [["name": "http", "containerPort": 9090]]))
+            Resources.pods,
+            ControllerFixture.pod("p9090", ip: "10.244.1.3", ports: [["name": "http", "containerPort": 9090]]))
         sim.create(Resources.pods, ControllerFixture.pod("unnamed", ip: "10.244.1.4", ports: [["containerPort": 80]]))
         sim.settle(Self.step)
         let subsets = try #require(sim.get(Resources.endpoints, "default", "web")?["subsets"].array)
@@ -155,7 +157,9 @@ struct ControllerEndpointsTests {
     @Test("Services without a selector are left alone; user Endpoints are mirrored into a slice")
     func selectorless() throws {
         var sim = ClusterSim()
-        sim.create(Resources.services, ControllerFixture.service("ext", selector: nil, ports: [["port": 80, "protocol": "TCP"]]))
+        sim.create(
+            Resources.services,
+            ControllerFixture.service("ext", selector: nil, ports: [["port": 80, "protocol": "TCP"]]))
         sim.settle(Self.step)
         #expect(sim.get(Resources.endpoints, "default", "ext") == nil)
         #expect(Self.slices(sim, "ext").isEmpty)
@@ -168,7 +172,8 @@ struct ControllerEndpointsTests {
         sim.settle(Self.step)
         #expect(sim.get(Resources.endpoints, "default", "ext")?["subsets"] == ep["subsets"])
         let slice = try #require(Self.slices(sim, "ext").first)
-        #expect(slice.ctl.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslicemirroring-controller.k8s.io")
+        #expect(
+            slice.ctl.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslicemirroring-controller.k8s.io")
         #expect(slice.ctl.isControlled(by: ep))
         #expect(slice["endpoints"] == [["addresses": ["192.168.1.5"], "conditions": ["ready": true]]])
         #expect(slice["ports"] == [["name": "", "port": 8080, "protocol": "TCP"]])
@@ -177,7 +182,8 @@ struct ControllerEndpointsTests {
     @Test("headless Services label their Endpoints and give subdomain pods a hostname")
     func headless() throws {
         var sim = ClusterSim()
-        var svc = ControllerFixture.service("db", selector: ["app": "db"], ports: [["name": "pg", "port": 5432, "targetPort": 5432]])
+        var svc = ControllerFixture.service(
+            "db", selector: ["app": "db"], ports: [["name": "pg", "port": 5432, "targetPort": 5432]])
         svc.set("spec.clusterIP", "None")
         sim.create(Resources.services, svc)
         var pod = ControllerFixture.pod("db-0", labels: ["app": "db"], ip: "10.244.1.7")
@@ -196,7 +202,9 @@ struct ControllerEndpointsTests {
     func manyEndpoints() throws {
         var sim = ClusterSim()
         sim.create(Resources.services, ControllerFixture.service())
-        for i in 0..<150 { sim.create(Resources.pods, ControllerFixture.pod("p\(i)", ip: "10.244.\(i / 200).\(i % 200 + 2)")) }
+        for i in 0..<150 {
+            sim.create(Resources.pods, ControllerFixture.pod("p\(i)", ip: "10.244.\(i / 200).\(i % 200 + 2)"))
+        }
         sim.settle(Self.step)
         let counts = Self.slices(sim).map { $0["endpoints"].array?.count ?? 0 }.sorted()
         #expect(counts == [50, 100])

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("GarbageCollector, NamespaceController, LoadBalancerController, Bootstrap, events")
 struct ControllerLifecycleTests {
-    static func gcStep(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] { GarbageCollector.reconcile(s) }
+    static func gcStep(_ s: ClusterSnapshot, _ rng: inout ControllerRNG) -> [ControllerAction] {
+        GarbageCollector.reconcile(s)
+    }
 
     static func owned(_ p: JSONValue, by owner: JSONValue, kind: String = "ReplicaSet", apiVersion: String = "apps/v1")
         -> JSONValue
@@ -28,7 +30,9 @@ struct ControllerLifecycleTests {
         sim.create(Resources.pods, Self.owned(ControllerFixture.pod("stale-uid"), by: stale))
         let gone: JSONValue = ["metadata": ["name": "gone", "uid": "uid-gone"]]
         sim.create(Resources.pods, Self.owned(ControllerFixture.pod("orphan"), by: gone))
-        sim.create(Resources.pods, Self.owned(ControllerFixture.pod("crd-owned"), by: gone, kind: "Widget", apiVersion: "example.com/v1"))
+        sim.create(
+            Resources.pods,
+            Self.owned(ControllerFixture.pod("crd-owned"), by: gone, kind: "Widget", apiVersion: "example.com/v1"))
         sim.settle(Self.gcStep)
         #expect(sim.list(Resources.pods).map(\.ctl.name).sorted() == ["crd-owned", "kept"])
         // Deleting the ReplicaSet cascades to its pod in the next pass (background propagation).
@@ -75,7 +79,10 @@ struct ControllerLifecycleTests {
         sim.gracefulPods = true
         sim.create(
             Resources.namespaces,
-            ["metadata": ["name": "lab", "deletionTimestamp": "2026-11-23T08:03:55Z"], "status": ["phase": "Terminating"]])
+            [
+                "metadata": ["name": "lab", "deletionTimestamp": "2026-11-23T08:03:55Z"],
+                "status": ["phase": "Terminating"],
+            ])
         var p = ControllerFixture.pod("p")
         p.set("metadata.namespace", "lab")
         sim.create(Resources.pods, p)
@@ -97,7 +104,10 @@ struct ControllerLifecycleTests {
         let config = ClusterConfig(nodes: ["n"], rootCACertificate: "-----BEGIN CERTIFICATE-----\n")
         sim.settle { s, _ in ServiceAccountController.reconcile(s, config: config) }
         #expect(sim.get(Resources.serviceAccounts, "lab", "default") != nil)
-        #expect(sim.get(Resources.configMaps, "lab", "kube-root-ca.crt")?.at("data") == ["ca.crt": "-----BEGIN CERTIFICATE-----\n"])
+        #expect(
+            sim.get(Resources.configMaps, "lab", "kube-root-ca.crt")?.at("data") == [
+                "ca.crt": "-----BEGIN CERTIFICATE-----\n"
+            ])
     }
 
     // MARK: - LoadBalancer
@@ -117,7 +127,9 @@ struct ControllerLifecycleTests {
         sim.create(Resources.services, ControllerFixture.service("b", type: "LoadBalancer"))
         sim.create(Resources.services, ControllerFixture.service("plain"))
         sim.settle(Self.lbStep(config))
-        func ip(_ name: String) -> JSONValue { sim.get(Resources.services, "default", name)?.at("status.loadBalancer.ingress") ?? nil }
+        func ip(_ name: String) -> JSONValue {
+            sim.get(Resources.services, "default", name)?.at("status.loadBalancer.ingress") ?? nil
+        }
         #expect(ip("a") == [["ip": "172.18.255.200", "ipMode": "VIP"]])
         #expect(ip("b") == [["ip": "172.18.255.202", "ipMode": "VIP"]])
         #expect(ip("wants") == [["ip": "172.18.255.201", "ipMode": "VIP"]])
@@ -144,7 +156,8 @@ struct ControllerLifecycleTests {
 
     @Test("bootstrap has the four namespaces, kubernetes and kube-dns Services, default SAs and NotReady nodes")
     func bootstrap() throws {
-        let config = ClusterConfig(nodes: ["podlab-control-plane", "podlab-worker"], nodeAddresses: ["podlab-worker": "172.18.0.3"])
+        let config = ClusterConfig(
+            nodes: ["podlab-control-plane", "podlab-worker"], nodeAddresses: ["podlab-worker": "172.18.0.3"])
         let objects = Bootstrap.objects(config: config)
         let names = { (r: ResourceInfo) in objects.filter { $0.0 == r }.map { $0.1.ctl.name } }
         #expect(names(Resources.namespaces) == ["default", "kube-node-lease", "kube-public", "kube-system"])
@@ -172,7 +185,7 @@ struct ControllerLifecycleTests {
     func eventShape() throws {
         let now = try #require(Timestamp.parse("2026-11-23T08:03:55Z"))
         let pod: JSONValue = [
-            "metadata": ["name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7"],
+            "metadata": ["name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7"]
         ]
         let ev = EventFactory.make(
             involved: pod, resource: Resources.pods, type: "Normal", reason: "Scheduled", message: "m",
@@ -181,14 +194,16 @@ struct ControllerLifecycleTests {
         #expect(ev.ctl.namespace == "lab")
         #expect(
             ev["involvedObject"] == [
-                "kind": "Pod", "namespace": "lab", "name": "web-1", "uid": "u1", "apiVersion": "v1", "resourceVersion": "7",
+                "kind": "Pod", "namespace": "lab", "name": "web-1", "uid": "u1", "apiVersion": "v1",
+                "resourceVersion": "7",
             ])
         #expect(ev["source"] == ["component": "default-scheduler"])
         #expect(ev["firstTimestamp"] == "2026-11-23T08:03:55Z" && ev["lastTimestamp"] == "2026-11-23T08:03:55Z")
         #expect(ev["count"] == 1 && ev["reportingComponent"] == "default-scheduler")
         let node: JSONValue = ["metadata": ["name": "n1"]]
         let nodeEvent = EventFactory.make(
-            involved: node, resource: Resources.nodes, type: "Normal", reason: "R", message: "m", component: "c", now: now)
+            involved: node, resource: Resources.nodes, type: "Normal", reason: "R", message: "m", component: "c",
+            now: now)
         #expect(nodeEvent.ctl.namespace == "default")
         #expect(nodeEvent.at("involvedObject.namespace").isNull)
     }

@@ -71,7 +71,10 @@ struct ControllerReplicaSetTests {
         #expect(Set(deleted) == ["unscheduled", "pending", "unready"])
         sim.apply(actions)
         #expect(sim.list(Resources.pods).map(\.ctl.name) == ["ready"])
-        #expect(Set(sim.messages("SuccessfulDelete")) == ["Deleted pod: unscheduled", "Deleted pod: pending", "Deleted pod: unready"])
+        #expect(
+            Set(sim.messages("SuccessfulDelete")) == [
+                "Deleted pod: unscheduled", "Deleted pod: pending", "Deleted pod: unready",
+            ])
     }
 
     @Test("the pod-deletion-cost annotation and colocation decide between otherwise equal pods")
@@ -130,12 +133,16 @@ struct ControllerReplicaSetTests {
 
     // MARK: - Scheduler
 
-    static func node(_ name: String, labels: [String: String] = [:], taints: [JSONValue] = [], unschedulable: Bool = false)
+    static func node(
+        _ name: String, labels: [String: String] = [:], taints: [JSONValue] = [], unschedulable: Bool = false
+    )
         -> JSONValue
     {
         var l = labels
         l["kubernetes.io/hostname"] = name
-        var n: JSONValue = ["apiVersion": "v1", "kind": "Node", "metadata": ["name": .string(name), "labels": JSONValue(l)]]
+        var n: JSONValue = [
+            "apiVersion": "v1", "kind": "Node", "metadata": ["name": .string(name), "labels": JSONValue(l)],
+        ]
         if !taints.isEmpty { n.set("spec.taints", .array(taints)) }
         if unschedulable { n.set("spec.unschedulable", true) }
         return n

@@ -61,9 +61,11 @@ struct ClusterSim {
     }
 
     mutating func replace(_ r: ResourceInfo, _ obj: JSONValue, statusOnly: Bool) {
-        guard let i = (objects[r] ?? []).firstIndex(where: {
-            $0.ctl.name == obj.ctl.name && $0.ctl.namespace == obj.ctl.namespace
-        }) else {
+        guard
+            let i = (objects[r] ?? []).firstIndex(where: {
+                $0.ctl.name == obj.ctl.name && $0.ctl.namespace == obj.ctl.namespace
+            })
+        else {
             conflicts.append("update of missing \(r.plural) \(obj.ctl.name)")
             return
         }
@@ -80,11 +82,15 @@ struct ClusterSim {
             next = obj
             next["status"] = stored["status"]
             for k in ["uid", "creationTimestamp", "generation", "deletionTimestamp"] {
-                if stored.at("metadata.\(k)").isNull { next.remove("metadata.\(k)") } else {
+                if stored.at("metadata.\(k)").isNull {
+                    next.remove("metadata.\(k)")
+                } else {
                     next.set("metadata.\(k)", stored.at("metadata.\(k)"))
                 }
             }
-            if next["spec"] != stored["spec"] { next.set("metadata.generation", .int(Int64(stored.ctl.generation + 1))) }
+            if next["spec"] != stored["spec"] {
+                next.set("metadata.generation", .int(Int64(stored.ctl.generation + 1)))
+            }
         }
         next.set("metadata.resourceVersion", .string(nextRV()))
         objects[r]![i] = next
@@ -186,7 +192,9 @@ struct ClusterSim {
 
     /// Runs a single controller until it returns no actions; fails the test after `maxPasses`.
     @discardableResult
-    mutating func settle(_ step: (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction], maxPasses: Int = 50) -> Int {
+    mutating func settle(_ step: (ClusterSnapshot, inout ControllerRNG) -> [ControllerAction], maxPasses: Int = 50)
+        -> Int
+    {
         var passes = 0
         while passes < maxPasses {
             let actions = step(snapshot, &rng)
@@ -203,8 +211,10 @@ struct ClusterSim {
     }
 
     func messages(_ reason: String) -> [String] {
-        events(reason: reason).sorted { $0.ctl.uid.count != $1.ctl.uid.count ? $0.ctl.uid.count < $1.ctl.uid.count : $0.ctl.uid < $1.ctl.uid }
-            .compactMap { $0["message"].string }
+        events(reason: reason).sorted {
+            $0.ctl.uid.count != $1.ctl.uid.count ? $0.ctl.uid.count < $1.ctl.uid.count : $0.ctl.uid < $1.ctl.uid
+        }
+        .compactMap { $0["message"].string }
     }
 
     /// A ClusterSim that already holds the bootstrap objects and the default namespace's objects.
@@ -263,7 +273,8 @@ enum ControllerFixture {
 
     static func pod(
         _ name: String, labels: [String: String] = ["app": "web"], ip: String? = nil, ready: Bool = true,
-        node: String? = "podlab-worker", ports: [JSONValue] = [["name": "http", "containerPort": 8080, "protocol": "TCP"]]
+        node: String? = "podlab-worker",
+        ports: [JSONValue] = [["name": "http", "containerPort": 8080, "protocol": "TCP"]]
     ) -> JSONValue {
         var p: JSONValue = [
             "apiVersion": "v1", "kind": "Pod",
@@ -275,7 +286,12 @@ enum ControllerFixture {
         if let ip { p.set("status.podIP", .string(ip)) }
         p.set(
             "status.conditions",
-            [["type": "Ready", "status": .string(ready ? "True" : "False"), "lastTransitionTime": "2026-11-23T08:03:55Z"]])
+            [
+                [
+                    "type": "Ready", "status": .string(ready ? "True" : "False"),
+                    "lastTransitionTime": "2026-11-23T08:03:55Z",
+                ]
+            ])
         return p
     }
 }
@@ -320,7 +336,9 @@ struct ControllerSimulatorTests {
         let ep = try #require(sim.get(Resources.endpoints, "default", "web"))
         #expect(ep["subsets"][0]["addresses"].array?.count == 3)
         #expect(ep["subsets"][0]["ports"] == [["name": "http", "port": 80, "protocol": "TCP"]])
-        let slices = sim.list(Resources.endpointSlices, "default").filter { $0.ctl.labels["kubernetes.io/service-name"] == "web" }
+        let slices = sim.list(Resources.endpointSlices, "default").filter {
+            $0.ctl.labels["kubernetes.io/service-name"] == "web"
+        }
         #expect(slices.count == 1)
         #expect(slices.first?["endpoints"].array?.count == 3)
         let d = try #require(sim.get(Resources.deployments, "default", "web"))
@@ -336,7 +354,10 @@ struct ControllerSimulatorTests {
         var sim = ClusterSim.bootstrapped()
         sim.create(
             Resources.namespaces,
-            ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "lab"], "spec": ["finalizers": ["kubernetes"]]])
+            [
+                "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "lab"],
+                "spec": ["finalizers": ["kubernetes"]],
+            ])
         var d = ControllerFixture.deployment()
         d.set("metadata.namespace", "lab")
         sim.create(Resources.deployments, d)

@@ -14,24 +14,28 @@ public enum Bootstrap {
         var out: [(ResourceInfo, JSONValue)] = []
         let namespaces = ["default", "kube-node-lease", "kube-public", "kube-system"]
         for ns in namespaces {
-            out.append((
-                Resources.namespaces,
-                [
-                    "apiVersion": "v1", "kind": "Namespace",
-                    "metadata": ["name": .string(ns), "labels": ["kubernetes.io/metadata.name": .string(ns)]],
-                    "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"],
-                ]
-            ))
+            out.append(
+                (
+                    Resources.namespaces,
+                    [
+                        "apiVersion": "v1", "kind": "Namespace",
+                        "metadata": ["name": .string(ns), "labels": ["kubernetes.io/metadata.name": .string(ns)]],
+                        "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"],
+                    ]
+                ))
         }
         out.append((Resources.services, kubernetesService))
         out.append((Resources.services, kubeDNSService))
         for ns in namespaces {
             out.append((Resources.serviceAccounts, ServiceAccountController.defaultServiceAccount(namespace: ns)))
             if let ca = config.rootCACertificate {
-                out.append((Resources.configMaps, ServiceAccountController.rootCAConfigMap(namespace: ns, certificate: ca)))
+                out.append(
+                    (Resources.configMaps, ServiceAccountController.rootCAConfigMap(namespace: ns, certificate: ca)))
             }
         }
-        for (i, name) in config.nodes.enumerated() { out.append((Resources.nodes, node(name, index: i, config: config))) }
+        for (i, name) in config.nodes.enumerated() {
+            out.append((Resources.nodes, node(name, index: i, config: config)))
+        }
         return out
     }
 
@@ -54,7 +58,9 @@ public enum Bootstrap {
         "apiVersion": "v1", "kind": "Service",
         "metadata": [
             "name": "kube-dns", "namespace": "kube-system",
-            "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"],
+            "labels": [
+                "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS",
+            ],
             "annotations": ["prometheus.io/port": "9153", "prometheus.io/scrape": "true"],
         ],
         "spec": [

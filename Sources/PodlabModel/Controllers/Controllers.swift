@@ -83,7 +83,8 @@ public enum Controllers {
             }
         }
         for d in s.list(Resources.deployments) {
-            guard let cond = (d["status"]["conditions"].array ?? []).first(where: { $0["type"].string == "Progressing" }),
+            guard
+                let cond = (d["status"]["conditions"].array ?? []).first(where: { $0["type"].string == "Progressing" }),
                 cond["status"].string == "True", cond["reason"].string != "NewReplicaSetAvailable",
                 let from = cond["lastUpdateTime"].string.flatMap(Timestamp.parse)
             else { continue }

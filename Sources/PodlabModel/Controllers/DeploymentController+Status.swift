@@ -93,7 +93,9 @@ extension DeploymentSync {
             || int(next, "readyReplicas") > int(old, "readyReplicas")
             || int(next, "availableReplicas") > int(old, "availableReplicas")
         if isComplete(next) {
-            let msg = name.map { "ReplicaSet \"\($0)\" has successfully progressed." } ?? "Deployment has successfully progressed."
+            let msg =
+                name.map { "ReplicaSet \"\($0)\" has successfully progressed." }
+                ?? "Deployment has successfully progressed."
             view.setCondition("Progressing", "True", "NewReplicaSetAvailable", msg)
         } else if progressing {
             let msg = name.map { "ReplicaSet \"\($0)\" is progressing." } ?? "Deployment is progressing."
@@ -108,7 +110,9 @@ extension DeploymentSync {
             }
             view.replaceCondition(cond)
         } else if timedOut(view.condition("Progressing"), deadline: deadline) {
-            let msg = name.map { "ReplicaSet \"\($0)\" has timed out progressing." } ?? "Deployment has timed out progressing."
+            let msg =
+                name.map { "ReplicaSet \"\($0)\" has timed out progressing." }
+                ?? "Deployment has timed out progressing."
             view.setCondition("Progressing", "False", "ProgressDeadlineExceeded", msg)
         }
         next = view.status

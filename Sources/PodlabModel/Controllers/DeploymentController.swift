@@ -157,14 +157,21 @@ struct DeploymentSync {
                     rs[r.ctl.name] = r
                 } else if !d.ctl.isDeleting {
                     var copy = r
-                    copy.set("metadata.ownerReferences", .array(r.ctl.ownerReferences.filter { $0["uid"].string != d.ctl.uid }))
+                    copy.set(
+                        "metadata.ownerReferences",
+                        .array(r.ctl.ownerReferences.filter { $0["uid"].string != d.ctl.uid }))
                     released.append(copy)
                 }
             } else if r.ctl.controllerRef == nil, matches, !r.ctl.isDeleting, !d.ctl.isDeleting,
                 !alreadyClaimed.contains(r.ctl.name)
             {
                 var copy = r
-                copy.set("metadata.ownerReferences", .array(r.ctl.ownerReferences + [ControllerSupport.controllerRef(to: d, resource: Resources.deployments)]))
+                copy.set(
+                    "metadata.ownerReferences",
+                    .array(
+                        r.ctl.ownerReferences + [
+                            ControllerSupport.controllerRef(to: d, resource: Resources.deployments)
+                        ]))
                 rs[r.ctl.name] = copy
                 changed.insert(r.ctl.name)
                 claimedNames.insert(r.ctl.name)

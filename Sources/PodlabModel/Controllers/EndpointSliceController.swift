@@ -68,7 +68,9 @@ public enum EndpointSliceController {
             let ownerUID = slice.ctl.controllerRef?["uid"].string ?? ""
             if !liveOwners.contains(ownerUID) {
                 out.append(
-                    .delete(Resources.endpointSlices, namespace: slice.ctl.namespace, name: slice.ctl.name, uid: slice.ctl.uid))
+                    .delete(
+                        Resources.endpointSlices, namespace: slice.ctl.namespace, name: slice.ctl.name,
+                        uid: slice.ctl.uid))
             }
         }
         return out
@@ -169,7 +171,8 @@ public enum EndpointSliceController {
             let eps = g.endpoints.map { (ipKey($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
             var i = 0
             while i < eps.count {
-                desired.append(Group(ports: g.ports, endpoints: Array(eps[i..<min(i + maxEndpointsPerSlice, eps.count)])))
+                desired.append(
+                    Group(ports: g.ports, endpoints: Array(eps[i..<min(i + maxEndpointsPerSlice, eps.count)])))
                 i += maxEndpointsPerSlice
             }
         }

@@ -25,7 +25,9 @@ public enum EndpointsController {
             if let existing {
                 if existing.ctl.isDeleting { continue }
                 let current = clean(existing)
-                if current["subsets"] != desired["subsets"] || current["metadata"]["labels"] != desired["metadata"]["labels"] {
+                if current["subsets"] != desired["subsets"]
+                    || current["metadata"]["labels"] != desired["metadata"]["labels"]
+                {
                     var updated = current
                     updated["subsets"] = desired["subsets"]
                     updated.set("metadata.labels", desired["metadata"]["labels"])
@@ -46,14 +48,17 @@ public enum EndpointsController {
     /// Drops members that would be written as null (no labels, no subsets).
     private static func clean(_ ep: JSONValue) -> JSONValue {
         var e = ep
-        if e["metadata"]["labels"].isNull || e["metadata"]["labels"].object?.isEmpty == true { e.remove("metadata.labels") }
+        if e["metadata"]["labels"].isNull || e["metadata"]["labels"].object?.isEmpty == true {
+            e.remove("metadata.labels")
+        }
         if e["subsets"].isNull || e["subsets"].array?.isEmpty == true { e.remove("subsets") }
         return e
     }
 
     /// The Endpoints `svc` should have, or nil when this controller leaves the Service alone
     /// (no selector, ExternalName).
-    static func desiredEndpoints(for svc: JSONValue, pods index: PodSelectorIndex, config: ClusterConfig) -> JSONValue? {
+    static func desiredEndpoints(for svc: JSONValue, pods index: PodSelectorIndex, config: ClusterConfig) -> JSONValue?
+    {
         let ns = svc.ctl.namespace
         var meta: JSONValue = ["name": .string(svc.ctl.name), "namespace": .string(ns)]
         if ns == "default" && svc.ctl.name == "kubernetes" {
@@ -154,9 +159,11 @@ public enum EndpointsController {
         if let n = target.int { return n }
         guard let name = target.string else { return servicePort["port"].int }
         let proto = servicePort["protocol"].string ?? "TCP"
-        let containers = (pod["spec"]["containers"].array ?? []) + (pod["spec"]["initContainers"].array ?? []).filter {
-            $0["restartPolicy"].string == "Always"  // sidecars serve ports too
-        }
+        let containers =
+            (pod["spec"]["containers"].array ?? [])
+            + (pod["spec"]["initContainers"].array ?? []).filter {
+                $0["restartPolicy"].string == "Always"  // sidecars serve ports too
+            }
         for c in containers {
             for p in c["ports"].array ?? [] where p["name"].string == name && (p["protocol"].string ?? "TCP") == proto {
                 return p["containerPort"].int

@@ -25,11 +25,16 @@ public enum GarbageCollector {
                 }
                 if dangling.isEmpty { continue }
                 if solid.isEmpty && !unresolvable {
-                    out.append(.delete(resource, namespace: resource.namespaced ? obj.ctl.namespace : nil, name: obj.ctl.name, uid: obj.ctl.uid))
+                    out.append(
+                        .delete(
+                            resource, namespace: resource.namespaced ? obj.ctl.namespace : nil, name: obj.ctl.name,
+                            uid: obj.ctl.uid))
                 } else {
                     let danglingUIDs = Set(dangling.compactMap { $0["uid"].string })
                     var updated = obj
-                    updated.set("metadata.ownerReferences", .array(obj.ctl.ownerReferences.filter { !danglingUIDs.contains($0["uid"].string ?? "") }))
+                    updated.set(
+                        "metadata.ownerReferences",
+                        .array(obj.ctl.ownerReferences.filter { !danglingUIDs.contains($0["uid"].string ?? "") }))
                     out.append(.update(resource, updated))
                 }
             }

@@ -17,7 +17,9 @@ public enum LoadBalancerController {
         var recorder = EventRecorder(s, component: component, now: now)
         var out: [ControllerAction] = []
         let services = s.list(Resources.services)
-        guard let first = PoolAddress.parse(config.lbPoolFirst), let last = PoolAddress.parse(config.lbPoolLast), first <= last else {
+        guard let first = PoolAddress.parse(config.lbPoolFirst), let last = PoolAddress.parse(config.lbPoolLast),
+            first <= last
+        else {
             return []
         }
         let pool = first...last
@@ -25,18 +27,23 @@ public enum LoadBalancerController {
 
         // Services that ask for a specific address are served first, so the lowest-free choice for others
         // cannot take an address someone requested.
-        let requestsFirst = services.filter { !($0["spec"]["loadBalancerIP"].string ?? "").isEmpty }
+        let requestsFirst =
+            services.filter { !($0["spec"]["loadBalancerIP"].string ?? "").isEmpty }
             + services.filter { ($0["spec"]["loadBalancerIP"].string ?? "").isEmpty }
         for svc in requestsFirst where !svc.ctl.isDeleting {
             let isLB = svc["spec"]["type"].string == "LoadBalancer"
             let current = ingressIPs(svc)
             if !isLB {
                 if !current.isEmpty {
-                    out.append(recorder.event(svc, Resources.services, "Normal", "DeletingLoadBalancer", "Deleting load balancer"))
+                    out.append(
+                        recorder.event(
+                            svc, Resources.services, "Normal", "DeletingLoadBalancer", "Deleting load balancer"))
                     var updated = svc
                     updated.set("status.loadBalancer", .object([:]))
                     out.append(.updateStatus(Resources.services, updated))
-                    out.append(recorder.event(svc, Resources.services, "Normal", "DeletedLoadBalancer", "Deleted load balancer"))
+                    out.append(
+                        recorder.event(
+                            svc, Resources.services, "Normal", "DeletedLoadBalancer", "Deleted load balancer"))
                 }
                 continue
             }
@@ -48,7 +55,8 @@ public enum LoadBalancerController {
                 if let ip = PoolAddress.parse(requested), pool.contains(ip), !used.contains(ip) {
                     chosen = ip
                 } else {
-                    failure = "requested IP \(requested) is not a free address of pool \(config.lbPoolFirst)-\(config.lbPoolLast)"
+                    let range = "\(config.lbPoolFirst)-\(config.lbPoolLast)"
+                    failure = "requested IP \(requested) is not a free address of pool \(range)"
                 }
             } else {
                 chosen = pool.first { !used.contains($0) }
@@ -56,11 +64,14 @@ public enum LoadBalancerController {
             }
             if let ip = chosen {
                 used.insert(ip)
-                out.append(recorder.event(svc, Resources.services, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer"))
+                out.append(
+                    recorder.event(svc, Resources.services, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer"))
                 var updated = svc
-                updated.set("status.loadBalancer", ["ingress": [["ip": .string(PoolAddress.format(ip)), "ipMode": "VIP"]]])
+                updated.set(
+                    "status.loadBalancer", ["ingress": [["ip": .string(PoolAddress.format(ip)), "ipMode": "VIP"]]])
                 out.append(.updateStatus(Resources.services, updated))
-                out.append(recorder.event(svc, Resources.services, "Normal", "EnsuredLoadBalancer", "Ensured load balancer"))
+                out.append(
+                    recorder.event(svc, Resources.services, "Normal", "EnsuredLoadBalancer", "Ensured load balancer"))
             } else if let failure {
                 let message = "Error syncing load balancer: failed to ensure load balancer: \(failure)"
                 if !recorder.alreadyRecorded(uid: svc.ctl.uid, reason: "SyncLoadBalancerFailed", message: message) {

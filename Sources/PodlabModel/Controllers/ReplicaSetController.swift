@@ -64,13 +64,17 @@ public enum ReplicaSetController {
                 for _ in 0..<(-diff) {
                     let pod = newPod(from: rs, taken: &podNames, rng: &rng)
                     out.append(.create(Resources.pods, pod))
-                    out.append(recorder.event(rs, Resources.replicaSets, "Normal", "SuccessfulCreate", "Created pod: \(pod.ctl.name)"))
+                    out.append(
+                        recorder.event(
+                            rs, Resources.replicaSets, "Normal", "SuccessfulCreate", "Created pod: \(pod.ctl.name)"))
                 }
             } else if diff > 0 {
                 let related = relatedPods(of: rs, snapshot: s, pods: nsPods)
                 for pod in podsToDelete(active, related: related, count: diff) {
                     out.append(.delete(Resources.pods, namespace: ns, name: pod.ctl.name, uid: pod.ctl.uid))
-                    out.append(recorder.event(rs, Resources.replicaSets, "Normal", "SuccessfulDelete", "Deleted pod: \(pod.ctl.name)"))
+                    out.append(
+                        recorder.event(
+                            rs, Resources.replicaSets, "Normal", "SuccessfulDelete", "Deleted pod: \(pod.ctl.name)"))
                 }
             }
         }
@@ -83,7 +87,9 @@ public enum ReplicaSetController {
             status[k] = (omitZero && v == 0) ? nil : .int(Int64(v))
         }
         put("replicas", active.count, omitZero: false)
-        put("fullyLabeledReplicas", active.filter { ControllerSupport.matches(mapSelector: templateLabels, labels: $0.ctl.labels) }.count)
+        put(
+            "fullyLabeledReplicas",
+            active.filter { ControllerSupport.matches(mapSelector: templateLabels, labels: $0.ctl.labels) }.count)
         put("readyReplicas", active.filter(\.ctl.isReady).count)
         put("availableReplicas", active.filter { $0.ctl.isAvailable(minReadySeconds: minReady, now: now) }.count)
         put("observedGeneration", rs.ctl.generation)
@@ -102,7 +108,8 @@ public enum ReplicaSetController {
     ) -> JSONValue {
         let ns = rs.ctl.namespace
         let prefix = "\(rs.ctl.name)-"
-        let name = ControllerSupport.generatedName(prefix: prefix, isTaken: { [taken] in taken.contains("\(ns)/\($0)") }, rng: &rng)
+        let name = ControllerSupport.generatedName(
+            prefix: prefix, isTaken: { [taken] in taken.contains("\(ns)/\($0)") }, rng: &rng)
         taken.insert("\(ns)/\(name)")
         let template = rs["spec"]["template"]
         var meta: JSONValue = [
@@ -162,14 +169,21 @@ public enum ReplicaSetController {
 
     private static func adopting(_ pod: JSONValue, by rs: JSONValue) -> JSONValue {
         var p = pod
-        p.set("metadata.ownerReferences", .array(pod.ctl.ownerReferences + [ControllerSupport.controllerRef(to: rs, resource: Resources.replicaSets)]))
+        p.set(
+            "metadata.ownerReferences",
+            .array(pod.ctl.ownerReferences + [ControllerSupport.controllerRef(to: rs, resource: Resources.replicaSets)])
+        )
         return p
     }
 
     private static func releasing(_ pod: JSONValue, from rs: JSONValue) -> JSONValue {
         var p = pod
         let refs = pod.ctl.ownerReferences.filter { $0["uid"].string != rs.ctl.uid }
-        if refs.isEmpty { p.remove("metadata.ownerReferences") } else { p.set("metadata.ownerReferences", .array(refs)) }
+        if refs.isEmpty {
+            p.remove("metadata.ownerReferences")
+        } else {
+            p.set("metadata.ownerReferences", .array(refs))
+        }
         return p
     }
 }

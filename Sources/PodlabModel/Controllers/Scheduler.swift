@@ -42,7 +42,9 @@ public enum Scheduler {
                         "Successfully assigned \(pod.ctl.namespace)/\(pod.ctl.name) to \(chosen)"))
             } else {
                 let message = unschedulableMessage(total: candidates.count, reasons: reasons)
-                if let cond = podScheduledCondition(pod, status: "False", reason: "Unschedulable", message: message, now: now) {
+                if let cond = podScheduledCondition(
+                    pod, status: "False", reason: "Unschedulable", message: message, now: now)
+                {
                     out.append(.updateStatus(Resources.pods, cond))
                 }
                 if !recorder.alreadyRecorded(uid: pod.ctl.uid, reason: "FailedScheduling", message: message) {

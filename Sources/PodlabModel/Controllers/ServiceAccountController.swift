@@ -28,7 +28,10 @@ public enum ServiceAccountController {
     }
 
     static func defaultServiceAccount(namespace: String) -> JSONValue {
-        ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default", "namespace": .string(namespace)]]
+        [
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": ["name": "default", "namespace": .string(namespace)],
+        ]
     }
 
     static func rootCAConfigMap(namespace: String, certificate: String) -> JSONValue {
