@@ -1,0 +1,188 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PodlabModel
+
+/// Handles one complete request. Implemented by `KubeAPI`; tests may supply their own.
+public protocol APIRequestHandler: Sendable {
+    func handle(_ request: APIRequest) async -> APIResponse
+}
+
+/// The HTTPS listener: TLS with client-certificate auth, HTTP/1.1 keep-alive, chunked streams for watches.
+///
+/// Each connection is a child task of a discarding task group; a connection's error is logged with its peer and
+/// the server goes on (STYLE.md §7).
+public struct APIServer: Sendable {
+    public var host: String
+    public var port: Int
+    public var tls: TLSConfiguration?
+    public var handler: any APIRequestHandler
+    public var logger: Logger
+    /// The largest request body accepted; kube-apiserver's limit is 3 MiB for most requests.
+    public static let maxBodyBytes = 3 * 1024 * 1024
+
+    public init(host: String, port: Int, tls: TLSConfiguration?, handler: any APIRequestHandler, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Binds and serves until the task is cancelled. `onBound` receives the bound port (tests bind port 0).
+    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        onBound(server.channel.localAddress?.port ?? port)
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask {
+                        await self.serve(connection)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Serves one connection: a reader task turns parts into requests, the writer answers them in order.
+    /// When the client goes away the writer is cancelled, which ends any watch it was streaming.
+    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let (requests, continuation) = AsyncStream.makeStream(of: APIRequest.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { continuation.finish() }
+                        var head: HTTPRequestHead?
+                        var body: [UInt8] = []
+                        var tooLarge = false
+                        for try await part in inbound {
+                            switch part {
+                            case .head(let h):
+                                head = h
+                                body = []
+                                tooLarge = false
+                            case .body(var buf):
+                                if body.count + buf.readableBytes > APIServer.maxBodyBytes {
+                                    tooLarge = true
+                                } else if let bytes = buf.readBytes(length: buf.readableBytes) {
+                                    body.append(contentsOf: bytes)
+                                }
+                            case .end:
+                                guard let h = head else { continue }
+                                var req = APIRequest(method: h.method, uri: h.uri, headers: h.headers, body: body)
+                                if tooLarge { req.headers.replaceOrAdd(name: "x-podlab-too-large", value: "1") }
+                                continuation.yield(req)
+                                head = nil
+                            }
+                        }
+                    }
+                    group.addTask {
+                        for await request in requests {
+                            try await self.answer(request, outbound: outbound)
+                        }
+                    }
+                    // Whichever ends first (client gone, or a write failed) ends the connection.
+                    _ = try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            logger.debug("connection from \(peer) ended: \(error)")
+        }
+    }
+
+    func answer(_ request: APIRequest, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        let response: APIResponse
+        if request.headers.contains(name: "x-podlab-too-large") {
+            response = .error(
+                StatusError(
+                    code: 413, reason: "RequestEntityTooLarge",
+                    message: "the request body is larger than \(APIServer.maxBodyBytes) bytes"))
+        } else {
+            response = await handler.handle(request)
+        }
+        logger.debug("\(request.method) \(request.path) -> \(response.statusCode)")
+        switch response {
+        case .json(let status, let value, let extra):
+            var bytes = value.serialized()
+            bytes.append(UInt8(ascii: "\n"))
+            try await writeWhole(status, contentType: "application/json", bytes, extra: extra, outbound: outbound)
+        case .text(let status, let text):
+            try await writeWhole(
+                status, contentType: "text/plain; charset=utf-8", Array(text.utf8), extra: [], outbound: outbound)
+        case .bytes(let status, let contentType, let body):
+            try await writeWhole(status, contentType: contentType, body, extra: [], outbound: outbound)
+        case .stream(let watch):
+            var headers = HTTPHeaders()
+            headers.add(name: "content-type", value: "application/json")
+            headers.add(name: "transfer-encoding", value: "chunked")
+            headers.add(name: "cache-control", value: "no-cache, private")
+            try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+            for line in watch.initial { try await writeLine(line, outbound) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in watch.events {
+                        if let line = watch.transform(event) { try await writeLine(line, outbound) }
+                    }
+                }
+                if let timeout = watch.timeout {
+                    group.addTask { try await Task.sleep(for: timeout) }
+                }
+                // The stream ends (store shut down or this watcher cut off) or the timeout passes: stop both.
+                _ = try await group.next()
+                group.cancelAll()
+            }
+            try await outbound.write(.end(nil))
+        }
+    }
+
+    func writeLine(_ value: JSONValue, _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var bytes = value.serialized()
+        bytes.append(UInt8(ascii: "\n"))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+    }
+
+    func writeWhole(
+        _ status: HTTPResponseStatus, contentType: String, _ bytes: [UInt8], extra: [(String, String)],
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: contentType)
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "cache-control", value: "no-cache, private")
+        for (k, v) in extra { headers.add(name: k, value: v) }
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+        try await outbound.write(.end(nil))
+    }
+}
+
+extension APIResponse {
+    /// The HTTP status code, for logs.
+    var statusCode: UInt {
+        switch self {
+        case .json(let s, _, _): return s.code
+        case .text(let s, _): return s.code
+        case .bytes(let s, _, _): return s.code
+        case .stream: return 200
+        }
+    }
+}
