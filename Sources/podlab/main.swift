@@ -1,2 +1,3 @@
 import PodlabCLI
-await Podlab.main()
+
+await Podlab.runMain()

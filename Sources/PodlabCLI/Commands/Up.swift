@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import PodlabAPI
+
+/// `podlab up`: start podlabd, wait until the API answers, write the kubeconfig.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the cluster and wait until its API answers")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Number of nodes, the control plane included (1-16)") var nodes: Int = 2
+    @Option(help: "The API server's port on 127.0.0.1 (0 picks a free one)") var apiPort: Int = 6443
+    @Option(help: "Seconds to wait for the API to answer") var timeout: Int = 60
+
+    func validate() throws {
+        guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1-16, got \(nodes)") }
+        guard (0...65535).contains(apiPort) else { throw ValidationError("--api-port must be 0-65535, got \(apiPort)") }
+    }
+
+    func run() async throws {
+        do {
+            try await up()
+        } catch let e as CLIError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    func up() async throws {
+        try Privilege.require(for: "up")
+        let state = global.state
+        if let pid = state.runningDaemon() {
+            let port = state.read(state.portFile) ?? "?"
+            print("podlab is already running (podlabd pid \(pid), API https://127.0.0.1:\(port)); `podlab down` stops it")
+            return
+        }
+        print("Creating cluster \"podlab\" ...")
+        try state.create()
+        try? FileManager.default.removeItem(atPath: state.portFile)
+        let exe = try Spawn.selfExecutable()
+        var argv = [exe, "daemon", "--state-dir", state.path, "--api-port", String(apiPort), "--nodes", String(nodes)]
+        if global.verbose { argv.append("--verbose") }
+        let pid = try Spawn.detached(argv, logFile: state.logFile)
+        try state.write(state.pidFile, String(pid))
+        print(" ✓ Starting podlabd (pid \(pid), log \(state.logFile))")
+        let port = try await waitForAPI(state: state, pid: pid)
+        print(" ✓ API answering on https://127.0.0.1:\(port) (client certificates required)")
+        let written = try KubeconfigSetup.write(state: state, port: port)
+        print(" ✓ Nodes: \(Daemon.nodeNames(nodes).joined(separator: ", ")) (pods stay Pending until node agents run them)")
+        print("Set kubectl context to \"podlab\" in \(written.joined(separator: " and "))")
+        print("You can now use your cluster with:\n\nkubectl cluster-info --context podlab")
+    }
+
+    /// Waits until podlabd has bound its port and /readyz answers over TLS with the admin certificate.
+    /// Bounded by --timeout; if the daemon dies first, its log's last lines say why.
+    func waitForAPI(state: StateDir, pid: Int32) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        var lastError = "no answer yet"
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let tail = (state.read(state.logFile) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
+                throw CLIError("podlabd exited during start-up; the end of \(state.logFile):\n\(tail)")
+            }
+            // Only the daemon issues certificates; the port file appears after they exist.
+            if let text = state.read(state.portFile), let port = Int(text),
+                let pki = try? ClusterPKI.load(directory: state.pkiDir)
+            {
+                do {
+                    let client = APIClient(port: port, tls: try pki.clientTLSConfiguration())
+                    let (code, _) = try await client.get("/readyz")
+                    if code == 200 { return port }
+                    lastError = "HTTP \(code)"
+                } catch {
+                    lastError = "\(error)"
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CLIError("the API did not answer within \(timeout)s (\(lastError)); see \(state.logFile)")
+    }
+}

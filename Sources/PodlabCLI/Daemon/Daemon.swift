@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import PodlabAPI
+import PodlabModel
+import PodlabStore
+
+/// podlabd: the store, the HTTPS API and the controllers in one process.
+public struct Daemon: Sendable {
+    public var state: StateDir
+    public var apiHost: String
+    public var apiPort: Int
+    public var nodes: Int
+    public var logger: Logger
+
+    public init(state: StateDir, apiHost: String = "127.0.0.1", apiPort: Int, nodes: Int, logger: Logger) {
+        self.state = state
+        self.apiHost = apiHost
+        self.apiPort = apiPort
+        self.nodes = nodes
+        self.logger = logger
+    }
+
+    /// The node names of an N-node cluster, as kind names them.
+    public static func nodeNames(_ n: Int) -> [String] {
+        (0..<n).map { i in i == 0 ? "podlab-control-plane" : (i == 1 ? "podlab-worker" : "podlab-worker\(i)") }
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops the API and controllers. A failure to start throws.
+    public func run() async throws {
+        try state.create()
+        let store = try ClusterStore(directory: state.storeDir)
+        for note in await store.recoveryNotes { logger.notice("store: \(note)") }
+        let pki = try ClusterPKI.loadOrCreate(directory: state.pkiDir, serverIPs: [])
+        // The CA goes into every namespace's kube-root-ca.crt ConfigMap, as on a real cluster.
+        let config = ClusterConfig(nodes: Daemon.nodeNames(nodes), rootCACertificate: pki.caPEM)
+        try await Daemon.bootstrap(store, config: config, logger: logger)
+        let api = KubeAPI(store: store, network: ServiceNetworkConfig())
+        let server = APIServer(
+            host: apiHost, port: apiPort, tls: try pki.serverTLSConfiguration(), handler: api, logger: logger)
+        let controllers = ControllerLoop(store: store, config: config, logger: logger)
+        let state = self.state
+        let logger = self.logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.run { port in
+                    try? state.write(state.portFile, String(port))
+                    logger.info("API listening on https://127.0.0.1:\(port)")
+                }
+            }
+            group.addTask { await controllers.run() }
+            group.addTask {
+                let signal = await SignalWaiter.waitForTermination()
+                logger.info("received \(signal), shutting down")
+            }
+            // The first child to finish (a signal, or the server failing) ends the daemon.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Creates the objects every cluster has (namespaces, the kubernetes and kube-dns Services, nodes)
+    /// where they do not exist yet; a restarted daemon finds them in the store and leaves them.
+    static func bootstrap(_ store: ClusterStore, config: ClusterConfig, logger: Logger) async throws {
+        for (r, obj) in Bootstrap.objects(config: config) {
+            let name = obj.at("metadata.name").string ?? ""
+            let ns = obj.at("metadata.namespace").string
+            if await store.get(r, namespace: ns, name: name) != nil { continue }
+            var o = obj
+            Defaulting.apply(&o, resource: r)
+            _ = try await store.create(r, o)
+        }
+    }
+}
+
+/// Waits for SIGTERM or SIGINT without installing a process-wide handler that would kill the process.
+enum SignalWaiter {
+    static func waitForTermination() async -> String {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { sig, name in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { continuation.yield(name) }
+            s.resume()
+            return s
+        }
+        defer { sources.forEach { $0.cancel() } }
+        for await name in stream { return name }
+        return "cancellation"
+    }
+}
