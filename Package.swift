@@ -56,6 +56,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
+        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel"]),
         .testTarget(name: "PodlabModelTests", dependencies: ["PodlabModel"]),
         .testTarget(name: "PodlabStoreTests", dependencies: ["PodlabStore"]),
         .testTarget(name: "PodlabAPITests", dependencies: ["PodlabAPI", "PodlabCLI"]),
