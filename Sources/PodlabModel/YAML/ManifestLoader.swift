@@ -66,7 +66,7 @@ public enum ManifestLoader {
         }
 
         var manifests: [Manifest] = []
-        var documents: YamlSequence<Node>
+        var documents: YamlSequence<Yams.Node>
         do {
             documents = try compose_all(yaml: text, plainResolver)
         } catch {
@@ -138,7 +138,7 @@ public enum ManifestLoader {
 
     /// Checks an object and expands `List` kinds into their items.
     static func expand(
-        _ object: JSONValue, nodes: Node?, source: String, documentIndex: Int, line: Int, column: Int
+        _ object: JSONValue, nodes: Yams.Node?, source: String, documentIndex: Int, line: Int, column: Int
     ) throws -> [Manifest] {
         let kind = object["kind"].string ?? ""
         if kind.hasSuffix("List"), case .array(let items) = object["items"] {
@@ -175,7 +175,7 @@ public enum ManifestLoader {
 
     // MARK: - YAML nodes to JSON
 
-    static func convert(_ node: Node, path: String, source: String, depth: Int) throws -> JSONValue {
+    static func convert(_ node: Yams.Node, path: String, source: String, depth: Int) throws -> JSONValue {
         func fail(_ problem: String, _ at: Mark? = nil) -> ManifestError {
             let m = at ?? node.mark
             return ManifestError(source: source, line: m?.line ?? 1, column: m?.column ?? 1, field: path, problem: problem)
@@ -220,7 +220,7 @@ public enum ManifestLoader {
     }
 
     /// A mapping key as a JSON member name (sigs.k8s.io/yaml converts int, float and bool keys to strings).
-    static func keyString(_ scalar: Node.Scalar, fail: (String) -> ManifestError) throws -> String {
+    static func keyString(_ scalar: Yams.Node.Scalar, fail: (String) -> ManifestError) throws -> String {
         switch try resolve(scalar, fail: fail) {
         case .string(let s): return s
         case .int(let i): return String(i)
@@ -231,7 +231,7 @@ public enum ManifestLoader {
         }
     }
 
-    static func resolve(_ scalar: Node.Scalar, fail: (String) -> ManifestError) throws -> JSONValue {
+    static func resolve(_ scalar: Yams.Node.Scalar, fail: (String) -> ManifestError) throws -> JSONValue {
         let tag = scalar.tag.description
         let text = scalar.string
         let core = "tag:yaml.org,2002:"
