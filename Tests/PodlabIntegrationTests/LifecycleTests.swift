@@ -56,7 +56,8 @@ struct LifecycleTests {
 
     @Test("a daemon killed with SIGKILL and started again keeps every acknowledged object")
     func crashKeepsObjects() throws {
-        let c = try TestCluster.get()
+        let c = try TestCluster(name: "crash")
+        defer { _ = try? c.down() }
         guard let k = KubectlBinary.all.first else { return }
         let ns = "crash"
         _ = try c.kubectl(k, ["create", "ns", ns])

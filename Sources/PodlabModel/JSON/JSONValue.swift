@@ -63,8 +63,18 @@ public enum JSONValue: Sendable, Hashable {
 
     /// The value at a dotted path of object keys (`"spec.template.metadata"`).
     public func at(_ path: String) -> JSONValue {
+        // Hot in controllers and printers: walk the path without building an array of its parts.
         var cur = self
-        for part in path.split(separator: ".") { cur = cur[String(part)] }
+        var start = path.startIndex
+        var i = start
+        while i < path.endIndex {
+            if path[i] == "." {
+                if start < i { cur = cur[String(path[start..<i])] }
+                start = path.index(after: i)
+            }
+            i = path.index(after: i)
+        }
+        if start < path.endIndex { cur = cur[String(path[start...])] }
         return cur
     }
 

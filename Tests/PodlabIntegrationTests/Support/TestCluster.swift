@@ -109,15 +109,17 @@ final class TestCluster: @unchecked Sendable {  // immutable after init
     }
 
     static let shared: Result<TestCluster, TestFailure> = {
-        do { return .success(try TestCluster()) } catch let e as TestFailure { return .failure(e) } catch {
+        do { return .success(try TestCluster(name: "shared")) } catch let e as TestFailure { return .failure(e) } catch {
             return .failure(TestFailure("\(error)"))
         }
     }()
 
     static func get() throws -> TestCluster { try shared.get() }
 
-    private init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pltest-\(getpid())").path
+    /// A cluster of its own, for a test that kills or restarts the daemon (the shared one is in use by
+    /// suites running in parallel).
+    init(name: String) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pltest-\(getpid())-\(name)").path
         stateDir = base + "/state"
         home = base + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -134,14 +136,24 @@ final class TestCluster: @unchecked Sendable {  // immutable after init
 
     /// `podlab down` at exit, so a failing or crashing test still leaves nothing behind.
     static func registerCleanup(stateDir: String, home: String) {
-        cleanupState.withLock { $0 = (stateDir, home) }
+        let first = cleanupState.withLock { list in
+            list.append((stateDir, home))
+            return list.count == 1
+        }
+        guard first else { return }
         atexit {
-            guard let (state, home) = TestCluster.cleanupState.withLock({ $0 }) else { return }
-            _ = try? run([TestCluster.podlabBinary, "down", "--state-dir", state], env: ["HOME": home])
-            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: home).deletingLastPathComponent().path)
+            for (state, home) in TestCluster.cleanupState.withLock({ $0 }) {
+                _ = try? run([TestCluster.podlabBinary, "down", "--state-dir", state], env: ["HOME": home])
+                try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: home).deletingLastPathComponent().path)
+            }
         }
     }
-    static let cleanupState = Mutex<(String, String)?>(nil)
+    static let cleanupState = Mutex<[(String, String)]>([])
+
+    /// Stops this cluster now (a test's own cluster, when the test is done with it).
+    func down() throws -> Run {
+        try podlab(["down"])
+    }
 
     var kubeconfig: String { stateDir + "/kubeconfig" }
 
