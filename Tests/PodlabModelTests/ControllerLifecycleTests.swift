@@ -183,7 +183,7 @@ struct ControllerLifecycleTests {
 
     @Test("events look like client-go's: <object>.<hex nanoseconds>, involvedObject, source and counts")
     func eventShape() throws {
-        let now = try #require(Timestamp.parse("2026-11-23T08:03:55Z"))
+        let now = try #require(Timestamps.parse("2026-11-23T08:03:55Z"))
         let pod: JSONValue = [
             "metadata": ["name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7"]
         ]
@@ -210,13 +210,13 @@ struct ControllerLifecycleTests {
 
     @Test("RFC 3339 timestamps format in UTC and parse with fractions and offsets")
     func timestamps() throws {
-        let t = try #require(Timestamp.parse("2026-11-23T08:03:55Z"))
-        #expect(Timestamp.format(t) == "2026-11-23T08:03:55Z")
-        #expect(Timestamp.parse("2026-11-23T09:03:55+01:00") == t)
-        #expect(Timestamp.parse("2026-11-23T08:03:55.500Z") == t.addingTimeInterval(0.5))
-        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
-        #expect(Timestamp.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
-        #expect(Timestamp.parse("2026-13-01T00:00:00Z") == nil)
-        #expect(Timestamp.parse("yesterday") == nil)
+        let t = try #require(Timestamps.parse("2026-11-23T08:03:55Z"))
+        #expect(Timestamps.format(t) == "2026-11-23T08:03:55Z")
+        #expect(Timestamps.parse("2026-11-23T09:03:55+01:00") == t)
+        #expect(Timestamps.parse("2026-11-23T08:03:55.500Z") == t.addingTimeInterval(0.5))
+        #expect(Timestamps.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(Timestamps.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+        #expect(Timestamps.parse("2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamps.parse("yesterday") == nil)
     }
 }

@@ -101,7 +101,7 @@ struct ControllerReplicaSetTests {
         sim.create(Resources.pods, a)
         sim.create(Resources.pods, b)
         var rng = ControllerRNG(seed: 3)
-        let now = try #require(Timestamp.parse("2026-11-23T08:04:00Z"))
+        let now = try #require(Timestamps.parse("2026-11-23T08:04:00Z"))
         let actions = ReplicaSetController.reconcile(sim.snapshot, now: now, rng: &rng)
         #expect(actions.filter { if case .create = $0 { return true } else { return false } }.count == 1)
         sim.apply(actions)

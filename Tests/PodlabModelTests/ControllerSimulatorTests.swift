@@ -53,7 +53,7 @@ struct ClusterSim {
         if r.namespaced && o.at("metadata.namespace").isNull { o.set("metadata.namespace", "default") }
         o.set("metadata.uid", .string("uid-\(nextRV())"))
         o.set("metadata.resourceVersion", .string(nextRV()))
-        o.set("metadata.creationTimestamp", .string(Timestamp.format(now)))
+        o.set("metadata.creationTimestamp", .string(Timestamps.format(now)))
         o.set("metadata.generation", 1)
         if r == Resources.pods && o.at("status.phase").isNull { o.set("status.phase", "Pending") }
         objects[r, default: []].append(o)
@@ -109,7 +109,7 @@ struct ClusterSim {
             case .delete(let r, let ns, let name, _):
                 if r == Resources.pods && gracefulPods {
                     if var p = get(r, ns, name), !p.ctl.isDeleting {
-                        p.set("metadata.deletionTimestamp", .string(Timestamp.format(now)))
+                        p.set("metadata.deletionTimestamp", .string(Timestamps.format(now)))
                         store(r, p)
                     }
                 } else {
@@ -154,7 +154,7 @@ struct ClusterSim {
                 let others = (p.at("status.conditions").array ?? []).filter { $0["type"].string != "Ready" }
                 let cond: JSONValue = [
                     "type": "Ready", "status": .string(ready ? "True" : "False"),
-                    "lastTransitionTime": .string(Timestamp.format(now)),
+                    "lastTransitionTime": .string(Timestamps.format(now)),
                 ]
                 p.set("status.conditions", .array(others + [cond]))
             }

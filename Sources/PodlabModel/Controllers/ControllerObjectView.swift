@@ -13,7 +13,7 @@ struct ControllerObjectView {
     var labels: [String: String] { o["metadata"]["labels"].stringMap ?? [:] }
     var annotations: [String: String] { o["metadata"]["annotations"].stringMap ?? [:] }
     var isDeleting: Bool { !o["metadata"]["deletionTimestamp"].isNull }
-    var creationTimestamp: Date? { o["metadata"]["creationTimestamp"].string.flatMap(Timestamp.parse) }
+    var creationTimestamp: Date? { o["metadata"]["creationTimestamp"].string.flatMap(Timestamps.parse) }
     var ownerReferences: [JSONValue] { o["metadata"]["ownerReferences"].array ?? [] }
 
     /// The owner reference with `controller: true`, if any.
@@ -41,7 +41,7 @@ struct ControllerObjectView {
     /// Upstream `IsPodReady`: the Ready condition is True.
     var isReady: Bool { condition("Ready")?["status"].string == "True" }
     /// When the pod last became ready (the Ready condition's lastTransitionTime).
-    var readySince: Date? { condition("Ready")?["lastTransitionTime"].string.flatMap(Timestamp.parse) }
+    var readySince: Date? { condition("Ready")?["lastTransitionTime"].string.flatMap(Timestamps.parse) }
 
     /// Upstream `IsPodAvailable`: ready for at least `minReadySeconds` at `now`.
     func isAvailable(minReadySeconds: Int, now: Date) -> Bool {

@@ -58,7 +58,7 @@ public enum Controllers {
                 var bump = 1
                 while !eventNames.insert("\(ev.ctl.namespace)/\(ev.ctl.name)").inserted {
                     let base = ev["involvedObject"]["name"].string ?? ""
-                    let stamp = Timestamp.parse(ev["lastTimestamp"].string ?? "") ?? now
+                    let stamp = Timestamps.parse(ev["lastTimestamp"].string ?? "") ?? now
                     ev.set("metadata.name", .string("\(base).\(EventFactory.hexName(stamp, 1_000_000 + bump))"))
                     bump += 1
                 }
@@ -86,7 +86,7 @@ public enum Controllers {
             guard
                 let cond = (d["status"]["conditions"].array ?? []).first(where: { $0["type"].string == "Progressing" }),
                 cond["status"].string == "True", cond["reason"].string != "NewReplicaSetAvailable",
-                let from = cond["lastUpdateTime"].string.flatMap(Timestamp.parse)
+                let from = cond["lastUpdateTime"].string.flatMap(Timestamps.parse)
             else { continue }
             let deadline = d["spec"]["progressDeadlineSeconds"].int ?? 600
             let at = from.addingTimeInterval(TimeInterval(deadline) + 1)

@@ -12,7 +12,7 @@ extension DeploymentSync {
     mutating func setCondition(_ type: String, _ st: String, _ reason: String, _ message: String) {
         let current = condition(type)
         if let c = current, c["status"].string == st, c["reason"].string == reason { return }
-        let stamp = JSONValue.string(Timestamp.format(now))
+        let stamp = JSONValue.string(Timestamps.format(now))
         var cond: JSONValue = [
             "type": .string(type), "status": .string(st), "reason": .string(reason), "message": .string(message),
             "lastUpdateTime": stamp, "lastTransitionTime": stamp,
@@ -99,7 +99,7 @@ extension DeploymentSync {
             view.setCondition("Progressing", "True", "NewReplicaSetAvailable", msg)
         } else if progressing {
             let msg = name.map { "ReplicaSet \"\($0)\" is progressing." } ?? "Deployment is progressing."
-            let stamp = JSONValue.string(Timestamp.format(now))
+            let stamp = JSONValue.string(Timestamps.format(now))
             var cond: JSONValue = [
                 "type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "message": .string(msg),
                 "lastUpdateTime": stamp, "lastTransitionTime": stamp,
@@ -126,7 +126,7 @@ extension DeploymentSync {
         case "ProgressDeadlineExceeded": return true
         default: break
         }
-        guard let from = c["lastUpdateTime"].string.flatMap(Timestamp.parse) else { return false }
+        guard let from = c["lastUpdateTime"].string.flatMap(Timestamps.parse) else { return false }
         return from.addingTimeInterval(TimeInterval(deadline)) < now
     }
 }

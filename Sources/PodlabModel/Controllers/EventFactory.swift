@@ -19,7 +19,7 @@ public enum EventFactory {
         if !c.namespace.isEmpty { ref["namespace"] = .string(c.namespace) }
         if !c.uid.isEmpty { ref["uid"] = .string(c.uid) }
         if let rv = involved["metadata"]["resourceVersion"].string { ref["resourceVersion"] = .string(rv) }
-        let stamp = Timestamp.format(now)
+        let stamp = Timestamps.format(now)
         return [
             "apiVersion": "v1", "kind": "Event",
             "metadata": ["name": .string("\(c.name).\(hexName(now, uniquifier))"), "namespace": .string(namespace)],

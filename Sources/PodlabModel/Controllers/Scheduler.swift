@@ -129,7 +129,7 @@ public enum Scheduler {
         }
         var cond: JSONValue = [
             "type": "PodScheduled", "status": .string(status), "lastProbeTime": nil,
-            "lastTransitionTime": .string(Timestamp.format(now)),
+            "lastTransitionTime": .string(Timestamps.format(now)),
         ]
         if let reason { cond["reason"] = .string(reason) }
         if let message { cond["message"] = .string(message) }
