@@ -310,3 +310,79 @@ struct KubectlWorkflowTests {
         #expect(text.contains("Pending"), "\(text)")
     }
 }
+
+/// Manifests that carry RBAC objects apply unchanged (podlab stores them; it has one admin user).
+@Suite("tutorial manifests with RBAC objects", .enabled(if: Privilege.canRunCluster), .serialized)
+struct RBACManifestTests {
+    /// Seed 004's shpod.yml, with the indentation the captured page lost restored.
+    static func shpod(_ ns: String) -> String {
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: \(ns)
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: shpod
+          namespace: \(ns)
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata:
+          name: \(ns)
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: ClusterRole
+          name: cluster-admin
+        subjects:
+        - kind: ServiceAccount
+          name: shpod
+          namespace: \(ns)
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: shpod
+          namespace: \(ns)
+        spec:
+          serviceAccountName: shpod
+          containers:
+          - name: shpod
+            image: bretfisher/shpod
+            imagePullPolicy: Always
+            stdin: true
+            tty: true
+            env:
+            - name: HOSTIP
+              valueFrom:
+                fieldRef:
+                  fieldPath: status.hostIP
+
+        """
+    }
+
+    @Test("seed 004's shpod.yml applies unchanged, and kubectl auth can-i says yes", arguments: KubectlBinary.all)
+    func shpod(k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("shpod", k)
+        var r = try c.kubectl(k, ["apply", "-f", try c.file("shpod-\(ns).yml", Self.shpod(ns))])
+        #expect(r.status == 0, "\(r)")
+        #expect(
+            r.out == """
+                namespace/\(ns) created
+                serviceaccount/shpod created
+                clusterrolebinding.rbac.authorization.k8s.io/\(ns) created
+                pod/shpod created
+
+                """, "\(r)")
+        r = try c.kubectl(k, ["get", "clusterrolebinding", ns, "-o", "jsonpath={.roleRef.name}/{.subjects[0].name}"])
+        #expect(r.out == "cluster-admin/shpod", "\(r)")
+        r = try c.kubectl(k, ["auth", "can-i", "create", "pods", "-n", ns])
+        #expect(r.out == "yes\n", "\(r)")
+        r = try c.kubectl(k, ["-n", ns, "get", "sa"])
+        #expect(r.lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "SECRETS", "AGE"], "\(r)")
+        #expect(r.lines.contains { $0.hasPrefix("default ") } && r.lines.contains { $0.hasPrefix("shpod ") }, "\(r)")
+    }
+}

@@ -80,7 +80,18 @@ public struct KubeAPI: APIRequestHandler {
 
     func review(_ plural: String, _ req: APIRequest) throws -> APIResponse {
         guard req.method == .POST else { throw KubeAPI.methodNotAllowed(req) }
-        var body = try parseBody(req)
+        let kinds = [
+            "selfsubjectaccessreviews": ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
+            "selfsubjectrulesreviews": ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+            "selfsubjectreviews": ("authentication.k8s.io/v1", "SelfSubjectReview"),
+        ]
+        guard let (apiVersion, kind) = kinds[plural] else { throw KubeAPI.pathNotFound }
+        // The answer does not depend on what was asked, so a body podlab cannot decode (kubectl 1.32+ sends
+        // these reviews as protobuf) still gets its answer; a JSON body is echoed back as upstream does.
+        var body: JSONValue = (try? parseBody(req)) ?? ["spec": [:]]
+        body["apiVersion"] = .string(apiVersion)
+        body["kind"] = .string(kind)
+        if body["metadata"].isNull { body["metadata"] = [:] }
         switch plural {
         case "selfsubjectaccessreviews":
             body["status"] = [
