@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "PodlabModel", "PodlabStore", "PodlabAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
