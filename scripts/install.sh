@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 prefix=/usr/local
 venv=/opt/podlab/venv
 kubectl_version=1.37.1
-swift_version=6.1.2
+swift_version=6.3.1   # the toolchain the development machines and CI use
 start_cluster=1
 force_venv_kubectl=0
 for arg in "$@"; do
@@ -39,7 +39,7 @@ if ! command -v swift >/dev/null 2>&1; then
     # signature with the Swift project's keys before unpacking it.
     step "Swift $swift_version toolchain for Debian 12"
     arch=$(uname -m); suffix=""; [ "$arch" = aarch64 ] && suffix="-aarch64"
-    base="https://download.swift.org/swift-${swift_version}-release/debian12${suffix//-/}/swift-${swift_version}-RELEASE"
+    base="https://download.swift.org/swift-${swift_version}-release/debian12${suffix}/swift-${swift_version}-RELEASE"
     tarball="swift-${swift_version}-RELEASE-debian12${suffix}.tar.gz"
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     curl -fsSL -o "$tmp/$tarball" "$base/$tarball"
