@@ -10,5 +10,14 @@ export PODLAB_BIN="$(swift build --show-bin-path)/podlab"
 if [ "$(id -u)" -ne 0 ]; then
     echo "note: not root, so the privileged integration tests are skipped (run: sudo scripts/test.sh)"
 fi
-# swift test's exit status is the script's (pipefail); the full log stays for a failed CI run.
-swift test --skip-build 2>&1 | tee /tmp/podlab-test.log
+log=$(mktemp /tmp/podlab-test.XXXXXX.log)
+set +e
+swift test --skip-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line: Swift Testing's total, less the tests that recorded a failure.
+total=$(grep -oE 'Test run with [0-9]+ tests?' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -cE '^✘ Test .* failed after' "$log" || true)
+echo "podlab: $((total - failed)) passed, $failed failed"
+[ "$status" -eq 0 ] || echo "swift test failed (exit $status); the full log is $log"
+exit "$status"
