@@ -51,6 +51,8 @@ public actor ClusterStore {
 
     var table: ObjectTable
     var resourceVersion: Int64
+    /// The resourceVersion of the latest write per resource (see `lastChange(excluding:)`).
+    var lastWriteByResource: [ResourceInfo: Int64] = [:]
     var history: EventHistory
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
@@ -110,6 +112,14 @@ public actor ClusterStore {
 
     /// The latest resourceVersion given to any change.
     public var currentResourceVersion: Int64 { resourceVersion }
+
+    /// The resourceVersion of the last write to anything but `excluded` resources. The controller loop asks
+    /// with `[Resources.events]`: the Events the controllers record themselves need no further pass.
+    public func lastChange(excluding excluded: Set<ResourceInfo>) -> Int64 {
+        var latest: Int64 = 0
+        for (r, rv) in lastWriteByResource where !excluded.contains(r) { latest = max(latest, rv) }
+        return latest
+    }
 
     /// The object, or nil. `namespace` is ignored for cluster-scoped resources and required for namespaced ones.
     public func get(_ r: ResourceInfo, namespace: String?, name: String) -> JSONValue? {
@@ -371,6 +381,7 @@ public actor ClusterStore {
             table.put(r, object)
         }
         resourceVersion = rv
+        lastWriteByResource[r] = rv
         publish(WatchEvent(kind: kind, resource: r, object: object, resourceVersion: rv))
         compactIfDue()
     }

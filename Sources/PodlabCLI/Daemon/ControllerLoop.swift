@@ -18,12 +18,14 @@ struct ControllerLoop: Sendable {
         var seen: Int64 = -1
         var lastFull = ContinuousClock.now
         var rng = SystemRandomNumberGenerator()
+        // Events are written by the controllers themselves and drive nothing, so they do not wake a pass.
+        let quiet: Set<ResourceInfo> = [Resources.events]
         while !Task.isCancelled {
-            let rv = await store.currentResourceVersion
+            let rv = await store.lastChange(excluding: quiet)
             if rv != seen || ContinuousClock.now - lastFull > .seconds(1) {
                 lastFull = ContinuousClock.now
                 await settle(&rng)
-                seen = await store.currentResourceVersion
+                seen = await store.lastChange(excluding: quiet)
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -31,6 +33,7 @@ struct ControllerLoop: Sendable {
 
     func settle(_ rng: inout SystemRandomNumberGenerator) async {
         for pass in 0..<ControllerLoop.maxPasses {
+            if Task.isCancelled { return }
             let snapshot = ClusterSnapshot(objects: await store.all())
             let actions = Controllers.reconcile(snapshot, config: config, now: Date(), rng: &rng)
             if actions.isEmpty { return }
