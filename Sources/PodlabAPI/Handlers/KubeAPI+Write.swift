@@ -153,55 +153,48 @@ extension KubeAPI {
 
     func update(_ t: ResourceTarget, name: String, _ req: APIRequest, part: WritePart) async throws -> APIResponse {
         let body = try parseBody(req)
-        let mode = try validationMode(req)
-        let dryRun = try isDryRun(req)
         if let given = body.at("metadata.name").string, given != name {
             throw StatusError.badRequest(
                 "the name of the object (\(given)) does not match the name on the URL (\(name))")
         }
-        let r = t.resource
-        let ns = t.namespace
-        let network = self.network
-        let (obj, warnings) = try await store.transact { store in
-            guard let old = store.get(r, namespace: ns, name: name) else { throw StatusError.notFound(r, name) }
-            if let rv = body.at("metadata.resourceVersion").string, !rv.isEmpty,
-                rv != old.at("metadata.resourceVersion").string
-            {
-                throw StatusError.conflict(r, name)
-            }
-            let services = r == Resources.services ? store.list(Resources.services, namespace: nil).items : []
-            var (prepared, warnings) = try KubeAPI.prepare(
-                body, resource: r, namespace: ns, mode: mode, old: old, part: part, services: services,
-                network: network)
-            prepared.set("metadata.resourceVersion", old.at("metadata.resourceVersion"))
-            if dryRun { return (prepared, warnings) }
-            return (try store.update(r, prepared), warnings)
-        }
-        return .json(.ok, obj, headers: KubeAPI.warningHeaders(warnings))
+        return try await replace(t, name: name, req, part: part) { _ in body }
     }
 
     func patch(_ t: ResourceTarget, name: String, _ req: APIRequest, part: WritePart) async throws -> APIResponse {
         let patchBody = try parseBody(req)
+        let contentType = req.contentType
+        let r = t.resource
+        return try await replace(t, name: name, req, part: part) { old in
+            let patched = try KubeAPI.applyPatch(patchBody, contentType: contentType, to: old, resource: r)
+            if let given = patched.at("metadata.name").string, given != name {
+                throw StatusError.badRequest("metadata.name: Invalid value: \"\(given)\": field is immutable")
+            }
+            return patched
+        }
+    }
+
+    /// The shared body of PUT and PATCH, inside the store's actor: read the stored object, make the candidate
+    /// from it, refuse a stale resourceVersion (409), run the write pipeline, and store it (unless dry run).
+    func replace(
+        _ t: ResourceTarget, name: String, _ req: APIRequest, part: WritePart,
+        candidate: @escaping @Sendable (JSONValue) throws -> JSONValue
+    ) async throws -> APIResponse {
         let mode = try validationMode(req)
         let dryRun = try isDryRun(req)
-        let contentType = req.contentType
         let r = t.resource
         let ns = t.namespace
         let network = self.network
         let (obj, warnings) = try await store.transact { store in
             guard let old = store.get(r, namespace: ns, name: name) else { throw StatusError.notFound(r, name) }
-            let patched = try KubeAPI.applyPatch(patchBody, contentType: contentType, to: old, resource: r)
-            if let rv = patched.at("metadata.resourceVersion").string, !rv.isEmpty,
+            let new = try candidate(old)
+            if let rv = new.at("metadata.resourceVersion").string, !rv.isEmpty,
                 rv != old.at("metadata.resourceVersion").string
             {
                 throw StatusError.conflict(r, name)
             }
-            if let given = patched.at("metadata.name").string, given != name {
-                throw StatusError.badRequest("metadata.name: Invalid value: \"\(given)\": field is immutable")
-            }
             let services = r == Resources.services ? store.list(Resources.services, namespace: nil).items : []
             var (prepared, warnings) = try KubeAPI.prepare(
-                patched, resource: r, namespace: ns, mode: mode, old: old, part: part, services: services,
+                new, resource: r, namespace: ns, mode: mode, old: old, part: part, services: services,
                 network: network)
             prepared.set("metadata.resourceVersion", old.at("metadata.resourceVersion"))
             if dryRun { return (prepared, warnings) }
