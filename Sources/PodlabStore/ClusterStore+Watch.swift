@@ -95,7 +95,9 @@ extension ClusterStore {
     /// Records `event` for replay and hands it to every interested watcher, ending the streams of those too far
     /// behind.
     func publish(_ event: WatchEvent) {
-        history.append(event)
+        var kept = event
+        kept.previous = nil
+        history.append(kept)
         sweepTerminatedWatchers()
         var gone: [Int] = []
         for (id, watcher) in watchers where watcher.filter.wants(event) {

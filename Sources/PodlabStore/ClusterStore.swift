@@ -352,7 +352,7 @@ public actor ClusterStore {
         }
         let rv = resourceVersion + 1
         obj.set("metadata.resourceVersion", .string(String(rv)))
-        try commit(.modified, r, obj, rv: rv)
+        try commit(.modified, r, obj, rv: rv, previous: old)
         return obj
     }
 
@@ -365,7 +365,9 @@ public actor ClusterStore {
     }
 
     /// Makes one change durable, then visible: log first, so nothing unacknowledged is ever observed.
-    private func commit(_ kind: WatchEvent.Kind, _ r: ResourceInfo, _ object: JSONValue, rv: Int64) throws {
+    private func commit(
+        _ kind: WatchEvent.Kind, _ r: ResourceInfo, _ object: JSONValue, rv: Int64, previous: JSONValue? = nil
+    ) throws {
         if let state {
             do {
                 try state.append(kind == .deleted ? .delete(r, object, rv: rv) : .put(r, object, rv: rv))
@@ -382,7 +384,7 @@ public actor ClusterStore {
         }
         resourceVersion = rv
         lastWriteByResource[r] = rv
-        publish(WatchEvent(kind: kind, resource: r, object: object, resourceVersion: rv))
+        publish(WatchEvent(kind: kind, resource: r, object: object, resourceVersion: rv, previous: previous))
         compactIfDue()
     }
 

@@ -204,4 +204,20 @@ struct KubeAPITests {
         let r = await call(.GET, "/api/v1/namespaces/web/pods/p/log")
         #expect(r.code == 503 && r.body["message"].string?.contains("node agent") == true)
     }
+
+    @Test("a filtered watch sends an object entering its selector as ADDED and one leaving it as DELETED")
+    func selectorTransitions() {
+        let blue: JSONValue = ["metadata": ["name": "p", "labels": ["color": "blue"]]]
+        let red: JSONValue = ["metadata": ["name": "p", "labels": ["color": "red"]]]
+        let isBlue: (JSONValue) -> Bool = { $0.at("metadata.labels.color") == "blue" }
+        func event(_ object: JSONValue, previous: JSONValue?) -> WatchEvent {
+            WatchEvent(kind: .modified, resource: Resources.pods, object: object, resourceVersion: 2, previous: previous)
+        }
+        #expect(KubeAPI.filtered(event(blue, previous: red), keep: isBlue) == "ADDED")
+        #expect(KubeAPI.filtered(event(red, previous: blue), keep: isBlue) == "DELETED")
+        #expect(KubeAPI.filtered(event(blue, previous: blue), keep: isBlue) == "MODIFIED")
+        #expect(KubeAPI.filtered(event(red, previous: red), keep: isBlue) == nil)
+        // Without the previous state (a replayed event), only the new state decides.
+        #expect(KubeAPI.filtered(event(red, previous: nil), keep: isBlue) == nil)
+    }
 }

@@ -283,8 +283,23 @@ public struct KubeAPI: APIRequestHandler {
                     if event.kind == .bookmark {
                         return bookmarks ? encode("BOOKMARK", KubeAPI.bookmark(r, event.resourceVersion)) : nil
                     }
-                    return keep(event.object) ? encode(event.kind.rawValue, event.object) : nil
+                    return KubeAPI.filtered(event, keep: keep).map { encode($0, event.object) }
                 }))
+    }
+
+    /// The event type a filtered watch sends for `event`, or nil to send nothing. As kube-apiserver does, an
+    /// object modified into the selector is ADDED and one modified out of it is DELETED (with its new state).
+    static func filtered(_ event: WatchEvent, keep: (JSONValue) -> Bool) -> String? {
+        let now = keep(event.object)
+        guard event.kind == .modified, let previous = event.previous else {
+            return now ? event.kind.rawValue : nil
+        }
+        switch (keep(previous), now) {
+        case (true, true): return "MODIFIED"
+        case (false, true): return "ADDED"
+        case (true, false): return "DELETED"
+        case (false, false): return nil
+        }
     }
 
     static func bookmark(_ r: ResourceInfo, _ rv: Int64) -> JSONValue {
