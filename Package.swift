@@ -46,21 +46,47 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // System libraries and the few C wrappers Swift cannot import (setns, unshare, mount, ptys).
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0"),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap"),
+        .target(name: "CPodlabShim"),
+        // Privileged: namespaces, links, addresses, routes, sysctls. Applies what the model computed.
+        .target(
+            name: "PodlabNet",
+            dependencies: [
+                "PodlabModel", "CNetlink", "CCap", "CPodlabShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Built-in pod responders (nginx page, httpenv, whoami, hello server and fetcher).
+        .target(
+            name: "PodlabApps",
+            dependencies: [
+                "PodlabModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // ArgumentParser commands and the daemon's wiring (a library, so tests can call it).
         .target(
             name: "PodlabCLI",
             dependencies: [
-                "PodlabModel", "PodlabStore", "PodlabAPI",
+                "PodlabModel", "PodlabStore", "PodlabAPI", "PodlabNet", "PodlabApps", "CPodlabShim",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
-        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel"]),
+        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel", "PodlabApps"]),
         .testTarget(name: "PodlabModelTests", dependencies: ["PodlabModel"]),
         .testTarget(name: "PodlabStoreTests", dependencies: ["PodlabStore"]),
         .testTarget(name: "PodlabAPITests", dependencies: ["PodlabAPI", "PodlabCLI"]),
+        .testTarget(name: "PodlabNetTests", dependencies: ["PodlabNet"]),
+        .testTarget(name: "PodlabAppsTests", dependencies: ["PodlabApps"]),
         .testTarget(name: "PodlabIntegrationTests", dependencies: ["PodlabCLI"]),
     ],
     swiftLanguageModes: [.v6]
