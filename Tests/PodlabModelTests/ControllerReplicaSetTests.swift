@@ -171,6 +171,24 @@ struct ControllerReplicaSetTests {
         #expect(p0.at("status.phase") == "Running")  // the fixture's phase is left alone
     }
 
+    @Test("one ReplicaSet's pods spread over the nodes even when other pods load one node more")
+    func spreadSiblings() throws {
+        var sim = ClusterSim()
+        sim.config = ClusterConfig(nodes: ["cp", "w1"])
+        // Four unrelated pods on cp: by load alone every new pod would go to w1.
+        for i in 0..<4 { sim.create(Resources.pods, ControllerFixture.pod("other\(i)", ip: "10.244.0.\(i + 2)", node: "cp")) }
+        for i in 0..<3 {
+            var pod = ControllerFixture.pod("web\(i)", ready: false, node: nil)
+            pod.set("metadata.ownerReferences", [["apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "rs-1", "controller": true]])
+            sim.create(Resources.pods, pod)
+        }
+        sim.settle(Self.schedStep(sim.config))
+        let nodes = (0..<3).compactMap { sim.get(Resources.pods, "default", "web\($0)")?.ctl.nodeName }
+        #expect(nodes.count == 3)
+        #expect(Set(nodes) == ["cp", "w1"], "replicas of one owner should land on both nodes: \(nodes)")
+        #expect(nodes.filter { $0 == "w1" }.count == 2, "the tie after one each goes to the less loaded node")
+    }
+
     @Test("nodeSelector, unschedulable nodes and untolerated NoSchedule taints are respected")
     func fitChecks() throws {
         var sim = ClusterSim()

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Assigns pending pods to nodes, spreading them: the fitting node with the fewest non-terminated pods,
-/// ties broken by the order of `ClusterConfig.nodes` (a small stand-in for kube-scheduler).
+/// Assigns pending pods to nodes, spreading them: the fitting node with the fewest non-terminated pods of the
+/// same owner (a ReplicaSet's replicas spread over the nodes, as kube-scheduler's default topology spreading
+/// scores them), then the fewest pods overall, ties broken by the order of `ClusterConfig.nodes`.
 ///
 /// Fit checks when Node objects exist: `spec.unschedulable`, `spec.nodeSelector` against node labels, and
 /// NoSchedule/NoExecute taints against the pod's tolerations. A pod is bound with an update of
@@ -18,7 +19,12 @@ public enum Scheduler {
         let pods = s.list(Resources.pods)
         let candidates = nodes(s, config: config)
         var load: [String: Int] = [:]
-        for p in pods where !p.ctl.nodeName.isEmpty && p.ctl.isNonTerminal { load[p.ctl.nodeName, default: 0] += 1 }
+        // Pods per (owner, node), for spreading one owner's pods.
+        var siblings: [String: Int] = [:]
+        for p in pods where !p.ctl.nodeName.isEmpty && p.ctl.isNonTerminal {
+            load[p.ctl.nodeName, default: 0] += 1
+            if let owner = ownerKey(p) { siblings[owner + "/" + p.ctl.nodeName, default: 0] += 1 }
+        }
 
         // Oldest first, as the scheduling queue would pop them.
         let pending = pods.filter { $0.ctl.nodeName.isEmpty && !$0.ctl.isDeleting && $0.ctl.isNonTerminal }
@@ -31,8 +37,13 @@ public enum Scheduler {
                 if let why = misfit(pod, node) { reasons[why, default: 0] += 1 } else { fitting.append(node.ctl.name) }
             }
             let order = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1.ctl.name, $0) })
-            if let chosen = fitting.min(by: { (load[$0] ?? 0, order[$0] ?? 0) < (load[$1] ?? 0, order[$1] ?? 0) }) {
+            let owner = ownerKey(pod)
+            let same: (String) -> Int = { node in owner.map { siblings[$0 + "/" + node] ?? 0 } ?? 0 }
+            if let chosen = fitting.min(by: {
+                (same($0), load[$0] ?? 0, order[$0] ?? 0) < (same($1), load[$1] ?? 0, order[$1] ?? 0)
+            }) {
                 load[chosen, default: 0] += 1
+                if let owner { siblings[owner + "/" + chosen, default: 0] += 1 }
                 var bound = pod
                 bound.set("spec.nodeName", .string(chosen))
                 out.append(.update(Resources.pods, bound))
@@ -60,6 +71,12 @@ public enum Scheduler {
             }
         }
         return out
+    }
+
+    /// The uid of the pod's controlling owner (its ReplicaSet), or nil for a bare pod.
+    static func ownerKey(_ pod: JSONValue) -> String? {
+        let refs = pod["metadata"]["ownerReferences"].array ?? []
+        return refs.first { $0["controller"].bool == true }?["uid"].string
     }
 
     /// Candidate nodes: the Node objects in config order (then by name), or config.nodes as bare nodes when
