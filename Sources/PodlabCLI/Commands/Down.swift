@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PodlabNet
 
 /// `podlab down`: stop podlabd and remove everything podlab made. Works after a crash: it needs only the
 /// state directory, and a PID is signalled only when /proc proves it is this cluster's daemon.
@@ -17,11 +19,26 @@ struct Down: AsyncParsableCommand {
         }
     }
 
+    /// Cleanup reports what it removed in the lines printed below; only its warnings go to the log.
+    static var quietLogger: Logger {
+        var l = Logger(label: "podlab-down")
+        l.logLevel = .warning
+        return l
+    }
+
     func down() async throws {
         try Privilege.require(for: "down")
         let state = global.state
         guard state.exists() else {
-            print("No podlab cluster is running (no state in \(state.path)); nothing to do")
+            // No state at all (deleted by hand, or a half-finished down): still remove what the kernel holds
+            // under the default prefix, found by name.
+            let report = NetworkManager.removeAll(
+                prefix: state.netPrefix, stateFile: state.netStateFile, logger: Down.quietLogger)
+            if report.removedNetns.isEmpty && report.killedPIDs.isEmpty {
+                print("No podlab cluster is running (no state in \(state.path)); nothing to do")
+            } else {
+                print(" ✓ Removed \(report.removedNetns.count) network namespaces left without state")
+            }
             return
         }
         if let pid = state.runningDaemon() {
@@ -40,6 +57,11 @@ struct Down: AsyncParsableCommand {
         } else {
             print(" ✓ podlabd is not running")
         }
+        let report = NetworkManager.removeAll(
+            prefix: state.netPrefix, stateFile: state.netStateFile, logger: Down.quietLogger)
+        print(" ✓ Removed \(report.removedNetns.count) network namespaces"
+            + (report.killedPIDs.isEmpty ? "" : " and stopped \(report.killedPIDs.count) pod processes"))
+        for e in report.errors { print(" ✗ \(e)") }
         let removed = KubeconfigSetup.remove(state: state)
         if !removed.isEmpty { print(" ✓ Removed the podlab context from \(removed.joined(separator: " and "))") }
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodlabAPI
+import PodlabNet
 
 /// `podlab up`: start podlabd, wait until the API answers, write the kubeconfig.
 struct Up: AsyncParsableCommand {
@@ -10,10 +11,15 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Number of nodes, the control plane included (1-16)") var nodes: Int = 2
     @Option(help: "The API server's port on 127.0.0.1 (0 picks a free one)") var apiPort: Int = 6443
     @Option(help: "Seconds to wait for the API to answer") var timeout: Int = 60
+    @Option(help: "Prefix of the network namespace names (to run several clusters side by side)")
+    var netPrefix: String?
 
     func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1-16, got \(nodes)") }
         guard (0...65535).contains(apiPort) else { throw ValidationError("--api-port must be 0-65535, got \(apiPort)") }
+        if let netPrefix {
+            do { _ = try NetNames(prefix: netPrefix) } catch { throw ValidationError("--net-prefix: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -36,6 +42,8 @@ struct Up: AsyncParsableCommand {
         print("Creating cluster \"podlab\" ...")
         try state.create()
         try? FileManager.default.removeItem(atPath: state.portFile)
+        // A restart keeps the prefix the cluster was made with, unless one is given again.
+        try state.write(state.netPrefixFile, netPrefix ?? state.netPrefix)
         let exe = try Spawn.selfExecutable()
         var argv = [exe, "daemon", "--state-dir", state.path, "--api-port", String(apiPort), "--nodes", String(nodes)]
         if global.verbose { argv.append("--verbose") }
@@ -45,7 +53,8 @@ struct Up: AsyncParsableCommand {
         let port = try await waitForAPI(state: state, pid: pid)
         print(" ✓ API answering on https://127.0.0.1:\(port) (client certificates required)")
         let written = try KubeconfigSetup.write(state: state, port: port)
-        print(" ✓ Nodes: \(Daemon.nodeNames(nodes).joined(separator: ", ")) (pods stay Pending until node agents run them)")
+        print(" ✓ Nodes: \(Daemon.nodeNames(nodes).joined(separator: ", ")) (network namespaces on a 172.18.0.0/16 wire; "
+            + "`podlab shell outside` plays your laptop)")
         print("Set kubectl context to \"podlab\" in \(written.joined(separator: " and "))")
         print("You can now use your cluster with:\n\nkubectl cluster-info --context podlab")
     }

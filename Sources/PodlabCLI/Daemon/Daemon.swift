@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PodlabAPI
 import PodlabModel
+import PodlabNet
 import PodlabStore
 
 /// podlabd: the store, the HTTPS API and the controllers in one process.
@@ -20,6 +21,16 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
+    /// Builds (or, after a restart, adopts) the wire, outside and node namespaces. Blocking netlink work.
+    func buildNetwork() throws -> NetAdapter {
+        try Capabilities.check()
+        let plan = try TopologyPlan(prefix: state.netPrefix, nodeNames: Daemon.nodeNames(nodes))
+        let manager = try NetworkManager(prefix: state.netPrefix, stateFile: state.netStateFile, logger: logger)
+        try manager.buildTopology(plan)
+        logger.info("network: \(plan.allNetns.map(\.rawValue).joined(separator: ", "))")
+        return NetAdapter(manager: manager, plan: plan)
+    }
+
     /// The node names of an N-node cluster, as kind names them.
     public static func nodeNames(_ n: Int) -> [String] {
         (0..<n).map { i in i == 0 ? "podlab-control-plane" : (i == 1 ? "podlab-worker" : "podlab-worker\(i)") }
@@ -30,14 +41,28 @@ public struct Daemon: Sendable {
         try state.create()
         let store = try ClusterStore(directory: state.storeDir)
         for note in await store.recoveryNotes { logger.notice("store: \(note)") }
+        let network = try buildNetwork()
+        defer { network.manager.shutdown() }
+        let nodeNets = network.nodes
+        let addresses = Dictionary(uniqueKeysWithValues: nodeNets.map { ($0.name, $0.wireIP) })
         let pki = try ClusterPKI.loadOrCreate(directory: state.pkiDir, serverIPs: [])
         // The CA goes into every namespace's kube-root-ca.crt ConfigMap, as on a real cluster.
-        let config = ClusterConfig(nodes: Daemon.nodeNames(nodes), rootCACertificate: pki.caPEM)
+        let config = ClusterConfig(
+            nodes: Daemon.nodeNames(nodes), rootCACertificate: pki.caPEM, nodeAddresses: addresses)
         try await Daemon.bootstrap(store, config: config, logger: logger)
-        let api = KubeAPI(store: store, network: ServiceNetworkConfig())
+        let executable = try Spawn.selfExecutable()
+        let streams = PodStreamsConfig(podsDir: state.podsDir, podlabExecutable: executable, spawner: NSExecSpawner())
+        let api = KubeAPI(store: store, network: ServiceNetworkConfig(), streams: streams)
         let server = APIServer(
             host: apiHost, port: apiPort, tls: try pki.serverTLSConfiguration(), handler: api, logger: logger)
         let controllers = ControllerLoop(store: store, config: config, logger: logger)
+        let names = network.plan.names
+        let agent = NodeAgent(
+            store: store, net: network, nodes: nodeNets, podsDir: state.podsDir, executable: executable,
+            netNames: { ns, name in names.pod(namespace: ns, name: name).rawValue },
+            vethName: { uid in names.hostVeth(podUID: uid).rawValue },
+            dns: PodFiles.DNS(nodeResolvConf: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""),
+            logger: logger)
         let state = self.state
         let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -48,6 +73,7 @@ public struct Daemon: Sendable {
                 }
             }
             group.addTask { await controllers.run() }
+            group.addTask { await agent.run() }
             group.addTask {
                 let signal = await SignalWaiter.waitForTermination()
                 logger.info("received \(signal), shutting down")

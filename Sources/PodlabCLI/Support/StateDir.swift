@@ -17,6 +17,14 @@ public struct StateDir: Sendable {
     /// Which kubeconfig files `up` merged a context into, so `down` removes it from the same files.
     public var kubeconfigList: String { path + "/kubeconfigs" }
 
+    /// One directory per pod (by UID): resolv.conf, hosts, and a run directory per container.
+    public var podsDir: String { path + "/pods" }
+    /// The kernel objects PodlabNet created or is about to create, for `down` after a crash.
+    public var netStateFile: String { path + "/net-state.json" }
+    /// The prefix of this cluster's network namespace names (`podlab` unless tests chose another).
+    public var netPrefixFile: String { path + "/net-prefix" }
+    public var netPrefix: String { read(netPrefixFile) ?? "podlab" }
+
     public func exists() -> Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Creates the directory with mode 0700 (it holds the cluster CA key).
