@@ -3,11 +3,28 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOWebSocket
 import PodlabModel
+import Synchronization
 
 /// Handles one complete request. Implemented by `KubeAPI`; tests may supply their own.
 public protocol APIRequestHandler: Sendable {
     func handle(_ request: APIRequest) async -> APIResponse
+    /// Answers a streaming request (a WebSocket upgrade or a chunked body), or nil to leave it to `handle`.
+    func handleStream(_ request: APIRequest) async -> APIStreamAnswer?
+}
+
+extension APIRequestHandler {
+    /// No streams: every request goes to `handle`.
+    public func handleStream(_ request: APIRequest) async -> APIStreamAnswer? { nil }
+}
+
+/// What a new connection became after its first request: plain HTTP/1.1, or a WebSocket for a session.
+enum ServerConnection: Sendable {
+    /// Plain HTTP. `refusedUpgrade` is a first request that asked for an upgrade podlab did not grant: NIO's typed
+    /// upgrade handler consumes such a request without passing it on, so it is answered from here.
+    case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusedUpgrade: HTTPRequestHead?)
+    case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
 }
 
 /// The HTTPS listener: TLS with client-certificate auth, HTTP/1.1 keep-alive, chunked streams for watches.
@@ -43,29 +60,108 @@ public struct APIServer: Sendable {
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
+                    let firstHead = FirstRequestHead()
+                    let upgraded = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                        configuration: NIOUpgradableHTTPServerPipelineConfiguration(
+                            upgradeConfiguration: self.upgradeConfiguration(firstHead: firstHead)))
+                    let decoder = try channel.pipeline.syncOperations.handler(
+                        type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                    try channel.pipeline.syncOperations.addHandler(
+                        FirstRequestHeadRecorder(firstHead), position: .after(decoder))
+                    return upgraded
                 }
             }
         onBound(server.channel.localAddress?.port ?? port)
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
-                for try await connection in inbound {
+                for try await upgradeResult in inbound {
                     group.addTask {
-                        await self.serve(connection)
+                        do {
+                            switch try await upgradeResult.get() {
+                            case .http(let connection, let refused): await self.serve(connection, refusedUpgrade: refused)
+                            case .webSocket(let channel, let session): await self.serve(channel, session)
+                            }
+                        } catch {
+                            self.logger.debug("connection setup failed: \(error)")
+                        }
                     }
                 }
             }
         }
     }
 
+    /// The WebSocket upgrade for pods/exec and pods/attach. NIO offers it on a connection's first request only,
+    /// which is where kubectl sends it (client-go dials a new connection for each stream). The handler decides:
+    /// a request it answers with a session is upgraded; any other falls through to `handle` as plain HTTP,
+    /// where it gets the same error (an upgrade is only ever accepted after validation).
+    func upgradeConfiguration(firstHead: FirstRequestHead) -> NIOTypedHTTPServerUpgradeConfiguration<ServerConnection> {
+        let handler = self.handler
+        // One upgrader per connection, so the session chosen in shouldUpgrade reaches the pipeline callback.
+        let chosen = Mutex<WebSocketSession?>(nil)
+        let upgrader = NIOTypedWebSocketServerUpgrader<ServerConnection>(
+            // kubectl's stdin frames are at most 32 KiB; allow room for larger clients.
+            maxFrameSize: 1 << 20,
+            shouldUpgrade: { channel, head in
+                let request = APIRequest(method: head.method, uri: head.uri, headers: head.headers, body: [])
+                let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                promise.completeWithTask {
+                    guard case .webSocket(let session)? = await handler.handleStream(request) else { return nil }
+                    chosen.withLock { $0 = session }
+                    return HTTPHeaders([("Sec-WebSocket-Protocol", session.subprotocol)])
+                }
+                return promise.futureResult
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let session = chosen.withLock({ $0.take() }) else {
+                        throw ChannelError.inappropriateOperationForState
+                    }
+                    let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                    return ServerConnection.webSocket(ws, session)
+                }
+            })
+        return NIOTypedHTTPServerUpgradeConfiguration(
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let head = firstHead.value.withLock { $0 }
+                    let refused = head.flatMap { $0.headers.contains(name: "upgrade") ? $0 : nil }
+                    return .http(
+                        try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                            wrappingChannelSynchronously: channel),
+                        refusedUpgrade: refused)
+                }
+            })
+    }
+
+    /// Runs one WebSocket session to its end, then closes the connection.
+    func serve(_ channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, _ session: WebSocketSession) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                await session.run(WebSocketConnection(inbound: inbound, outbound: outbound))
+            }
+        } catch {
+            logger.debug("stream connection ended: \(error)")
+        }
+    }
+
     /// Serves one connection: a reader task turns parts into requests, the writer answers them in order.
     /// When the client goes away the writer is cancelled, which ends any watch it was streaming.
-    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    func serve(
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+        refusedUpgrade: HTTPRequestHead? = nil
+    ) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
         do {
             try await connection.executeThenClose { inbound, outbound in
+                if let head = refusedUpgrade {
+                    // The decoder stops parsing after a request that asked to upgrade, so the connection cannot
+                    // carry another request: answer this one (kubectl then retries or reports the error) and close.
+                    try await self.answer(
+                        APIRequest(method: head.method, uri: head.uri, headers: head.headers, body: []),
+                        outbound: outbound)
+                    return
+                }
                 let (requests, continuation) = AsyncStream.makeStream(of: APIRequest.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -111,7 +207,27 @@ public struct APIServer: Sendable {
 
     func answer(_ request: APIRequest, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
         let response: APIResponse
-        if request.headers.contains(name: "x-podlab-too-large") {
+        if !request.headers.contains(name: "x-podlab-too-large"), let answer = await handler.handleStream(request) {
+            switch answer {
+            case .response(let r):
+                response = r
+            case .webSocket:
+                // Upgrades happen before this point; a session here came without a valid WebSocket handshake.
+                response = .error(StatusError.badRequest("Upgrade request required"))
+            case .chunked(let contentType, let produce):
+                logger.debug("\(request.method) \(request.path) -> 200 (stream)")
+                var headers = HTTPHeaders()
+                headers.add(name: "content-type", value: contentType)
+                headers.add(name: "transfer-encoding", value: "chunked")
+                headers.add(name: "cache-control", value: "no-cache, private")
+                try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+                try await produce { bytes in
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                }
+                try await outbound.write(.end(nil))
+                return
+            }
+        } else if request.headers.contains(name: "x-podlab-too-large") {
             response = .error(
                 StatusError(
                     code: 413, reason: "RequestEntityTooLarge",
@@ -172,6 +288,31 @@ public struct APIServer: Sendable {
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
         try await outbound.write(.end(nil))
+    }
+}
+
+/// The first request head of a connection, recorded before NIO's upgrade handler can consume it.
+final class FirstRequestHead: Sendable {
+    let value = Mutex<HTTPRequestHead?>(nil)
+}
+
+/// Records the first request head, passes it on and leaves the pipeline (after an upgrade the channel carries
+/// WebSocket bytes, which this handler must not see).
+final class FirstRequestHeadRecorder: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    let first: FirstRequestHead
+
+    init(_ first: FirstRequestHead) { self.first = first }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) {
+            first.value.withLock { if $0 == nil { $0 = head } }
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
+        }
+        context.fireChannelRead(data)
     }
 }
 
