@@ -47,11 +47,14 @@ extension ClusterStore {
     /// - `from` nil: live events only.
     /// - `initialEvents`: first an ADDED event for every current object (sorted as `list`), then live events; `from`
     ///   is ignored. This is kube's `resourceVersion=0` / unset watch, done atomically.
+    /// - `endBookmark` (with `initialEvents`): after the initial events, a BOOKMARK at the store's version whose
+    ///   object carries the `k8s.io/initial-events-end` annotation, which a `sendInitialEvents=true` watch (client-go's
+    ///   WatchList, kubectl 1.35+) waits for before it trusts its state.
     ///
     /// A consumer that falls `watchQueueLimit` events behind gets what was queued, then the stream ends (as
     /// kube-apiserver closes a slow watcher); memory never grows without bound. Streams end on `close()` too.
     public func watch(
-        _ r: ResourceInfo?, namespace: String?, from: Int64?, initialEvents: Bool = false
+        _ r: ResourceInfo?, namespace: String?, from: Int64?, initialEvents: Bool = false, endBookmark: Bool = false
     ) throws -> AsyncStream<WatchEvent> {
         sweepTerminatedWatchers()
         var backlog: [WatchEvent] = []
@@ -64,6 +67,13 @@ extension ClusterStore {
                     let rv = Int64(object.at("metadata.resourceVersion").string ?? "") ?? resourceVersion
                     backlog.append(WatchEvent(kind: .added, resource: resource, object: object, resourceVersion: rv))
                 }
+            }
+            if endBookmark, let r {
+                backlog.append(
+                    WatchEvent(
+                        kind: .bookmark, resource: r,
+                        object: ["metadata": ["annotations": [Self.initialEventsEndAnnotation: "true"]]],
+                        resourceVersion: resourceVersion))
             }
         } else if let from {
             guard from >= history.floor else {
@@ -85,6 +95,9 @@ extension ClusterStore {
             filter: WatchFilter(resource: resourceKey, namespace: namespace, after: after), continuation: continuation)
         return stream
     }
+
+    /// The annotation on the bookmark that ends a watch's initial events.
+    public static let initialEventsEndAnnotation = "k8s.io/initial-events-end"
 
     /// The number of open watches (after removing those whose consumer has gone).
     public var watcherCount: Int {

@@ -220,4 +220,39 @@ struct KubeAPITests {
         // Without the previous state (a replayed event), only the new state decides.
         #expect(KubeAPI.filtered(event(red, previous: nil), keep: isBlue) == nil)
     }
+
+    @Test("sendInitialEvents=true (kubectl 1.37's delete wait) sends the state, then the initial-events-end bookmark")
+    func watchList() async throws {
+        for name in ["a", "b"] {
+            _ = try await store.create(
+                Resources.pods,
+                ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string(name), "namespace": "web"],
+                 "spec": ["containers": [["name": "c", "image": "nginx"]]]])
+        }
+        let base = "/api/v1/namespaces/web/pods?watch=true&fieldSelector=metadata.name%3Db&sendInitialEvents=true"
+        var headers = HTTPHeaders()
+        headers.add(name: "accept", value: "application/json")
+        let request = APIRequest(
+            method: .GET, uri: base + "&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1",
+            headers: headers, body: [])
+        guard case .stream(let stream) = await api.handle(request) else {
+            Issue.record("not a watch stream")
+            return
+        }
+        var sent: [JSONValue] = []
+        for await event in stream.events {
+            if let frame = stream.transform(event) { sent.append(frame) }
+            if sent.count == 2 { break }
+        }
+        #expect(sent.first?["type"] == "ADDED" && sent.first?.at("object.metadata.name") == "b")
+        #expect(sent.last?["type"] == "BOOKMARK")
+        #expect(sent.last?.at("object.metadata.annotations").object?["k8s.io/initial-events-end"] == "true")
+        #expect(sent.last?.at("object.metadata.resourceVersion").string == String(await store.currentResourceVersion))
+
+        // Upstream's rules: bookmarks must be allowed and the match must be NotOlderThan.
+        let noBookmarks = await call(.GET, base + "&resourceVersionMatch=NotOlderThan")
+        #expect(noBookmarks.code == 422 && noBookmarks.body["message"].string?.contains("allowWatchBookmarks") == true)
+        let noMatch = await call(.GET, base + "&allowWatchBookmarks=true")
+        #expect(noMatch.code == 422 && noMatch.body["message"].string?.contains("resourceVersionMatch") == true)
+    }
 }

@@ -8,10 +8,17 @@ public struct KubeAPI: APIRequestHandler {
     public let store: ClusterStore
     public let network: ServiceNetworkConfig
     public let clock: @Sendable () -> Date
+    /// Where pods/log, pods/exec and pods/attach find containers; nil answers them with 503.
+    public let streams: PodStreamsConfig?
 
-    public init(store: ClusterStore, network: ServiceNetworkConfig, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// `streams` plugs in the node agents' containers (see `PodStreamsConfig`); leave it nil to serve no streams.
+    public init(
+        store: ClusterStore, network: ServiceNetworkConfig, streams: PodStreamsConfig? = nil,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.network = network
+        self.streams = streams
         self.clock = clock
     }
 
@@ -159,6 +166,15 @@ public struct KubeAPI: APIRequestHandler {
             default: throw KubeAPI.methodNotAllowed(req)
             }
         case "log", "exec", "attach":
+            // With streams configured, the server answers these through `handleStream`; a caller of `handle`
+            // gets the same answer when it is a plain one.
+            if streams != nil, let answer = await handleStream(req) {
+                switch answer {
+                case .response(let response): return response
+                case .chunked: throw StatusError.badRequest("pods/log with follow=true needs the HTTP server's stream")
+                case .webSocket: throw StatusError.badRequest("Upgrade request required")
+                }
+            }
             // The node agents that run pod processes come with the pods issue; until then nothing runs.
             guard await store.get(t.resource, namespace: t.namespace, name: name) != nil else {
                 throw StatusError.notFound(t.resource, name)
@@ -258,7 +274,21 @@ public struct KubeAPI: APIRequestHandler {
         let timeout = req.query["timeoutSeconds"].flatMap(Double.init)
         let rvParam = req.query["resourceVersion"] ?? ""
         let events: AsyncStream<WatchEvent>
-        if rvParam.isEmpty || rvParam == "0" {
+        if req.query.bool("sendInitialEvents") {
+            // client-go's WatchList: the current state as ADDED events, then a bookmark saying they are all there.
+            // Upstream's rules for the parameters, with its field names.
+            guard bookmarks else {
+                throw KubeAPI.invalidListOptions("allowWatchBookmarks: Forbidden: sendInitialEvents requires allowWatchBookmarks=true")
+            }
+            guard req.query["resourceVersionMatch"] == "NotOlderThan" else {
+                throw KubeAPI.invalidListOptions(
+                    "resourceVersionMatch: Forbidden: sendInitialEvents requires resourceVersionMatch=NotOlderThan")
+            }
+            if !rvParam.isEmpty, Int64(rvParam) == nil {
+                throw StatusError.badRequest("invalid resourceVersion \"\(rvParam)\": must be an integer")
+            }
+            events = try await store.watch(r, namespace: t.namespace, from: nil, initialEvents: true, endBookmark: true)
+        } else if rvParam.isEmpty || rvParam == "0" {
             // "Start at any point": the current state as ADDED events, then what follows (one atomic step).
             events = try await store.watch(r, namespace: t.namespace, from: nil, initialEvents: true)
         } else {
@@ -281,7 +311,12 @@ public struct KubeAPI: APIRequestHandler {
                 timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
                 transform: { event in
                     if event.kind == .bookmark {
-                        return bookmarks ? encode("BOOKMARK", KubeAPI.bookmark(r, event.resourceVersion)) : nil
+                        guard bookmarks else { return nil }
+                        var mark = KubeAPI.bookmark(r, event.resourceVersion)
+                        if let annotations = event.object.at("metadata.annotations").object, !annotations.isEmpty {
+                            mark["metadata"]["annotations"] = event.object.at("metadata.annotations")
+                        }
+                        return encode("BOOKMARK", mark)
                     }
                     return KubeAPI.filtered(event, keep: keep).map { encode($0, event.object) }
                 }))
@@ -300,6 +335,11 @@ public struct KubeAPI: APIRequestHandler {
         case (true, false): return "DELETED"
         case (false, false): return nil
         }
+    }
+
+    /// Bad watch parameters, as kube-apiserver reports them: 422 for the kind ListOptions in meta.k8s.io.
+    static func invalidListOptions(_ detail: String) -> StatusError {
+        StatusError(code: 422, reason: "Invalid", message: "ListOptions.meta.k8s.io \"\" is invalid: \(detail)")
     }
 
     static func bookmark(_ r: ResourceInfo, _ rv: Int64) -> JSONValue {
