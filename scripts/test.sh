@@ -11,10 +11,21 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "note: not root, so the privileged integration tests are skipped (run: sudo scripts/test.sh)"
 fi
 log=$(mktemp /tmp/podlab-test.XXXXXX.log)
+# A hung test must not hang CI: the whole run is bounded (it takes a few minutes), and clusters that a killed
+# run left behind (their state dirs are newer than this marker) are taken down by their own state dir.
+marker=$(mktemp /tmp/podlab-test-start.XXXXXX)
 set +e
-swift test --skip-build 2>&1 | tee "$log"
+timeout --kill-after=30 "${PODLAB_TEST_TIMEOUT:-1500}" swift test --skip-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "swift test did not finish within ${PODLAB_TEST_TIMEOUT:-1500}s; taking down what it left"
+    find /tmp -maxdepth 1 -name 'pltest-*' -newer "$marker" -type d | while read -r dir; do
+        [ -d "$dir/state" ] && "$PODLAB_BIN" down --state-dir "$dir/state" || true
+        rm -rf "$dir"
+    done
+fi
+rm -f "$marker"
 # One plain closing line: Swift Testing's total, less the tests that recorded a failure.
 total=$(grep -oE 'Test run with [0-9]+ tests?' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 failed=$(grep -cE '^✘ Test .* failed after' "$log" || true)

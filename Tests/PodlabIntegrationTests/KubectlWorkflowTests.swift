@@ -75,9 +75,10 @@ struct KubectlWorkflowTests {
         r = try c.kubectl(k, ["-n", ns, "apply", "-f", dir])
         #expect(r.out == "service/other created\n", "\(r)")
 
-        // The deployment's pods exist (Pending: no node agent runs them yet), spread over both nodes.
-        try c.eventually("3 pods") {
-            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "name"]).lines.count == 3
+        // The deployment's pods run (the node agents start them), each with a pod IP of its node, over both nodes.
+        try c.eventually("3 running pods", attempts: 300) {
+            let rows = try c.kubectl(k, ["-n", ns, "get", "pods", "--no-headers"]).lines
+            return rows.count == 3 && rows.allSatisfy { $0.contains(" 1/1 ") && $0.contains(" Running ") }
         }
         r = try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "wide"])
         let header = try #require(r.lines.first)
@@ -87,9 +88,10 @@ struct KubectlWorkflowTests {
         for line in r.lines.dropFirst() {
             let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             #expect(cells[0].hasPrefix("my-nginx-"), "\(line)")
-            #expect(cells[1] == "0/1" && cells[2] == "Pending" && cells[3] == "0", "\(line)")
-            #expect(cells[5] == "<none>", "\(line)")
+            #expect(cells[1] == "1/1" && cells[2] == "Running" && cells[3] == "0", "\(line)")
+            #expect(cells[5].hasPrefix("10.244."), "\(line)")
             #expect(cells[6].hasPrefix("podlab-"), "\(line)")
+            #expect(cells[7] == "<none>" && cells[8] == "<none>", "\(line)")
         }
         let nodes = Set(r.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true)[6] })
         #expect(nodes.count == 2, "pods should spread over both nodes: \(r)")
@@ -136,7 +138,7 @@ struct KubectlWorkflowTests {
         #expect(lb[1] == "LoadBalancer" && lb[3].hasPrefix("172.18."), "\(r)")
         #expect(lb[4].range(of: #"^80:3\d{4}/TCP$"#, options: .regularExpression) != nil, "\(r)")
 
-        // Endpoints and slices exist for the selector; with no Ready pod they list no address yet.
+        // Endpoints and slices exist for the selector.
         r = try c.kubectl(k, ["-n", ns, "get", "endpoints", "httpenv"])
         #expect(r.lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "ENDPOINTS", "AGE"], "\(r)")
         r = try c.kubectl(k, ["-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=httpenv"])
@@ -144,11 +146,13 @@ struct KubectlWorkflowTests {
             == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], "\(r)")
         #expect(r.lines.count == 2, "\(r)")
 
-        r = try c.kubectl(k, ["-n", ns, "get", "deploy"])
+        try c.eventually("5 of 5 httpenv replicas available", attempts: 300) {
+            r = try c.kubectl(k, ["-n", ns, "get", "deploy"])
+            return r.lines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).prefix(4)
+                == ["httpenv", "5/5", "5", "5"]
+        }
         #expect(r.lines.first?.split(separator: " ", omittingEmptySubsequences: true)
             == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], "\(r)")
-        #expect(r.lines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).prefix(4)
-            == ["httpenv", "0/5", "5", "0"], "\(r)")
         r = try c.kubectl(k, ["-n", ns, "get", "rs", "-o", "wide"])
         #expect(r.lines.first?.split(separator: " ", omittingEmptySubsequences: true)
             == ["NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], "\(r)")

@@ -98,6 +98,8 @@ struct KubectlBinary: CustomTestStringConvertible, Sendable, Hashable {
 final class TestCluster: @unchecked Sendable {  // immutable after init
     let stateDir: String
     let home: String
+    /// The prefix of this cluster's network namespace names (each test cluster has its own).
+    let netPrefix: String
     let port: Int
 
     static var podlabBinary: String {
@@ -121,10 +123,12 @@ final class TestCluster: @unchecked Sendable {  // immutable after init
     init(name: String) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("pltest-\(getpid())-\(name)").path
         stateDir = base + "/state"
+        netPrefix = "pltest-\(getpid())-\(name)"
         home = base + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let up = try run(
-            [TestCluster.podlabBinary, "up", "--state-dir", stateDir, "--api-port", "0"], env: ["HOME": home],
+            [TestCluster.podlabBinary, "up", "--state-dir", stateDir, "--api-port", "0", "--net-prefix", netPrefix],
+            env: ["HOME": home],
             timeout: .seconds(90))
         TestCluster.registerCleanup(stateDir: stateDir, home: home)
         guard up.status == 0 else { throw TestFailure("podlab up failed: \(up)") }
