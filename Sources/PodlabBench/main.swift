@@ -5,6 +5,9 @@
 // be tmpfs, where a sync costs nothing). Creates alternate between them in blocks, and which store goes first
 // flips every pair of blocks (ABBA), so page-cache warmth, disk write-back and other helpers' load fall on both
 // alike. Only the `create` calls are timed.
+//
+// `PodlabBench responder <image> [--port N] [--log FILE]` instead serves a built-in responder on 127.0.0.1 until
+// killed, for scripts/bench/responder.sh (see ResponderBench.swift).
 
 import Foundation
 import PodlabModel
@@ -72,6 +75,10 @@ func positiveArgument(_ index: Int, name: String, default value: Int) -> Int {
         exit(2)
     }
     return n
+}
+
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "responder" {
+    await ResponderBench.main(Array(CommandLine.arguments.dropFirst(2)))
 }
 
 let total = positiveArgument(1, name: "creates-per-store", default: 2_000)
