@@ -192,4 +192,34 @@ struct PodsTests {
         let events = try c.kubectl(k, ["-n", ns, "get", "events", "--field-selector", "involvedObject.name=bad"])
         #expect(events.out.contains("Readiness probe failed: HTTP probe failed with statuscode: 404"), "\(events)")
     }
+
+    @Test("a pod that takes its grace period to stop does not hold up a new pod", arguments: KubectlBinary.all.prefix(1))
+    func slowStopDoesNotBlock(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("slowstop", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        // The shell ignores SIGTERM (its sleeps do not), so only the SIGKILL after the grace period stops it.
+        let stubborn = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: stubborn}
+            spec:
+              terminationGracePeriodSeconds: 20
+              containers:
+              - name: sh
+                image: busybox
+                command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+            """
+        #expect(try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("stubborn-\(ns).yaml", stubborn)]).status == 0)
+        try waitRunning(c, k, ns: ns, count: 1)
+        let del = try c.kubectl(k, ["-n", ns, "delete", "pod", "stubborn", "--wait=false"])
+        #expect(del.status == 0, "\(del)")
+        _ = try c.kubectl(k, ["-n", ns, "run", "quick", "--image=nginx"])
+        try c.eventually("quick runs while stubborn is still stopping", attempts: 100) {
+            try c.kubectl(k, ["-n", ns, "get", "pod", "quick", "-o", "jsonpath={.status.phase}"]).out == "Running"
+        }
+        let still = try c.kubectl(k, ["-n", ns, "get", "pod", "stubborn", "-o", "jsonpath={.metadata.deletionTimestamp}"])
+        #expect(still.status == 0 && !still.out.isEmpty, "stubborn should still be Terminating: \(still)")
+        _ = try c.kubectl(k, ["-n", ns, "delete", "pod", "stubborn", "--grace-period=0", "--force"])
+    }
 }

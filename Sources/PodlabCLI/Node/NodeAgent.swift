@@ -42,7 +42,8 @@ actor NodeAgent {
     var sandboxes: [String: Sandbox] = [:]
     var ipam: [String: PodIPAM] = [:]
     /// Pods whose sandbox is being made right now (the actor is re-entered meanwhile).
-    var starting: Set<String> = []
+    /// Pods (by uid) that a pod worker task is starting or deleting; passes leave them alone meanwhile.
+    var busy: Set<String> = []
     var eventCounter = 0
 
     init(
@@ -133,29 +134,48 @@ actor NodeAgent {
             let c = pod.podKey
             guard let nodeName = pod.at("spec.nodeName").string, let node = nodes[nodeName] else { continue }
             present.insert(c.uid)
+            if busy.contains(c.uid) { continue }
             if pod.at("metadata.deletionTimestamp").string != nil {
                 toFinish.append(pod)
                 continue
             }
-            if sandboxes[c.uid] == nil, !starting.contains(c.uid) {
+            if sandboxes[c.uid] == nil {
                 let phase = pod.at("status.phase").string
                 if phase == "Succeeded" || phase == "Failed" { continue }
                 toStart.append((pod, node))
             }
         }
-        // Sandboxes start side by side: each waits on its node's netlink thread and on process start, and the
-        // nodes' threads work in parallel.
-        await withTaskGroup(of: Void.self) { group in
-            for (pod, node) in toStart { group.addTask { await self.startSandbox(pod, node: node) } }
-            for pod in toFinish { group.addTask { await self.finishDeletion(pod) } }
+        // Starts and deletions run as pod workers of their own (as kubelet's do): a new pod starts at once
+        // instead of waiting for the pass in progress, and a pod that takes its whole grace period to stop
+        // holds up nothing else.
+        for (pod, node) in toStart {
+            let uid = pod.podKey.uid
+            busy.insert(uid)
+            Task {
+                await self.startSandbox(pod, node: node)
+                if let sb = self.sandboxes[uid] { await self.supervise(sb, pod: pod) }
+                self.busy.remove(uid)
+            }
+        }
+        for pod in toFinish {
+            let uid = pod.podKey.uid
+            busy.insert(uid)
+            Task {
+                await self.finishDeletion(pod)
+                self.busy.remove(uid)
+            }
         }
         // Pods deleted at once (grace 0, or never started): tear their sandboxes down.
-        for (uid, sb) in sandboxes where !present.contains(uid) {
-            await destroy(sb, grace: 0)
+        for (uid, sb) in sandboxes where !present.contains(uid) && !busy.contains(uid) {
+            busy.insert(uid)
+            Task {
+                await self.destroy(sb, grace: 0)
+                self.busy.remove(uid)
+            }
         }
         let byUID = Dictionary(pods.map { ($0.podKey.uid, $0) }, uniquingKeysWith: { a, _ in a })
         await withTaskGroup(of: Void.self) { group in
-            for uid in Array(sandboxes.keys) {
+            for uid in Array(sandboxes.keys) where !busy.contains(uid) {
                 guard let sb = sandboxes[uid], let pod = byUID[uid], pod.at("metadata.deletionTimestamp").string == nil
                 else { continue }
                 group.addTask { await self.supervise(sb, pod: pod) }
@@ -167,8 +187,6 @@ actor NodeAgent {
 
     func startSandbox(_ pod: JSONValue, node: NodeNet) async {
         let c = pod.podKey
-        starting.insert(c.uid)
-        defer { starting.remove(c.uid) }
         let typed: Pod
         do { typed = try pod.decode(as: Pod.self) } catch {
             logger.error("pod \(c.namespace)/\(c.name): cannot decode: \(error)")
