@@ -155,4 +155,25 @@ struct LifecycleTests {
         r = try c.podlab(["shell", "podlab-nope", "--", "true"])
         #expect(r.status == 1 && r.err.contains("no node or namespace named \"podlab-nope\""), "\(r)")
     }
+
+    @Test("the kubernetes Service's endpoint is the API on the control-plane node's wire address")
+    func kubernetesEndpoint() throws {
+        let c = try TestCluster.get()
+        let k = try #require(KubectlBinary.all.first)
+        let ep = try c.kubectl(k, ["-n", "default", "get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}"])
+        #expect(ep.out == "172.18.0.2:6443", "\(ep)")
+        // From another node, over the wire, with the admin certificate: the same API answers.
+        let pki = c.stateDir + "/pki"
+        let r = try c.podlab([
+            "shell", "podlab-worker", "--", "/usr/bin/curl", "-sS", "-m", "10", "--cacert", pki + "/ca.crt",
+            "--cert", pki + "/admin.crt", "--key", pki + "/admin.key", "https://172.18.0.2:6443/version",
+        ])
+        #expect(r.status == 0 && r.out.contains("\"gitVersion\""), "\(r)")
+        // Without a client certificate the handshake is refused, there as on 127.0.0.1.
+        let anonymous = try c.podlab([
+            "shell", "podlab-worker", "--", "/usr/bin/curl", "-sS", "-m", "10", "--cacert", pki + "/ca.crt",
+            "https://172.18.0.2:6443/version",
+        ])
+        #expect(anonymous.status != 0, "\(anonymous)")
+    }
 }

@@ -40,6 +40,10 @@ public struct APIServer: Sendable {
     /// The largest request body accepted; kube-apiserver's limit is 3 MiB for most requests.
     public static let maxBodyBytes = 3 * 1024 * 1024
 
+    /// A listening socket made elsewhere (in a node's network namespace: a socket keeps the namespace it was
+    /// created in), served instead of binding `host`:`port`. The server owns and closes it.
+    public var boundSocket: Int32?
+
     public init(host: String, port: Int, tls: TLSConfiguration?, handler: any APIRequestHandler, logger: Logger) {
         self.host = host
         self.port = port
@@ -48,14 +52,20 @@ public struct APIServer: Sendable {
         self.logger = logger
     }
 
+    /// Serves a socket that is already bound and listening; `address` names it in logs.
+    public init(boundSocket: Int32, address: String, tls: TLSConfiguration?, handler: any APIRequestHandler, logger: Logger) {
+        self.init(host: address, port: 0, tls: tls, handler: handler, logger: logger)
+        self.boundSocket = boundSocket
+    }
+
     /// Binds and serves until the task is cancelled. `onBound` receives the bound port (tests bind port 0).
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: port) { channel in
+        let initializer: @Sendable (Channel) -> EventLoopFuture<EventLoopFuture<ServerConnection>> = { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
@@ -70,6 +80,12 @@ public struct APIServer: Sendable {
                         FirstRequestHeadRecorder(firstHead), position: .after(decoder))
                     return upgraded
                 }
+            }
+        let server =
+            if let boundSocket {
+                try await bootstrap.bind(boundSocket, childChannelInitializer: initializer)
+            } else {
+                try await bootstrap.bind(host: host, port: port, childChannelInitializer: initializer)
             }
         onBound(server.channel.localAddress?.port ?? port)
         try await withThrowingDiscardingTaskGroup { group in

@@ -31,6 +31,9 @@ public struct Daemon: Sendable {
         return NetAdapter(manager: manager, plan: plan)
     }
 
+    /// The API's port on the control-plane node's wire address (kube-apiserver's).
+    static let nodeAPIPort = 6443
+
     /// The node names of an N-node cluster, as kind names them.
     public static func nodeNames(_ n: Int) -> [String] {
         (0..<n).map { i in i == 0 ? "podlab-control-plane" : (i == 1 ? "podlab-worker" : "podlab-worker\(i)") }
@@ -45,16 +48,26 @@ public struct Daemon: Sendable {
         defer { network.manager.shutdown() }
         let nodeNets = network.nodes
         let addresses = Dictionary(uniqueKeysWithValues: nodeNets.map { ($0.name, $0.wireIP) })
-        let pki = try ClusterPKI.loadOrCreate(directory: state.pkiDir, serverIPs: [])
+        let pki = try ClusterPKI.loadOrCreate(
+            directory: state.pkiDir, serverIPs: [network.plan.nodes[0].wireAddress.description])
         // The CA goes into every namespace's kube-root-ca.crt ConfigMap, as on a real cluster.
+        // The API also answers on the control-plane node's wire address, port 6443: the `kubernetes` Service's
+        // endpoint, so 10.96.0.1:443 reaches the API from pods as on a kubeadm cluster.
+        let controlPlane = network.plan.nodes[0]
+        let nodeSocket = try NodeListener.open(
+            network.manager, netns: controlPlane.netns, address: controlPlane.wireAddress, port: Daemon.nodeAPIPort)
         let config = ClusterConfig(
-            nodes: Daemon.nodeNames(nodes), rootCACertificate: pki.caPEM, nodeAddresses: addresses)
+            nodes: Daemon.nodeNames(nodes), apiServerIP: controlPlane.wireAddress.description,
+            apiServerPort: Daemon.nodeAPIPort, rootCACertificate: pki.caPEM, nodeAddresses: addresses)
         try await Daemon.bootstrap(store, config: config, logger: logger)
         let executable = try Spawn.selfExecutable()
         let streams = PodStreamsConfig(podsDir: state.podsDir, podlabExecutable: executable, spawner: NSExecSpawner())
         let api = KubeAPI(store: store, network: ServiceNetworkConfig(), streams: streams)
         let server = APIServer(
             host: apiHost, port: apiPort, tls: try pki.serverTLSConfiguration(), handler: api, logger: logger)
+        let nodeServer = APIServer(
+            boundSocket: nodeSocket, address: "\(controlPlane.wireAddress):\(Daemon.nodeAPIPort)",
+            tls: try pki.serverTLSConfiguration(), handler: api, logger: logger)
         let controllers = ControllerLoop(store: store, config: config, logger: logger)
         let names = network.plan.names
         let agent = NodeAgent(
@@ -70,6 +83,11 @@ public struct Daemon: Sendable {
                 try await server.run { port in
                     try? state.write(state.portFile, String(port))
                     logger.info("API listening on https://127.0.0.1:\(port)")
+                }
+            }
+            group.addTask {
+                try await nodeServer.run { _ in
+                    logger.info("API listening on https://\(controlPlane.wireAddress):\(Daemon.nodeAPIPort) in \(controlPlane.netns)")
                 }
             }
             group.addTask { await controllers.run() }
