@@ -49,12 +49,13 @@ let package = Package(
         // System libraries and the few C wrappers Swift cannot import (setns, unshare, mount, ptys).
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0"),
         .systemLibrary(name: "CCap", pkgConfig: "libcap"),
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables"),
         .target(name: "CPodlabShim"),
         // Privileged: namespaces, links, addresses, routes, sysctls. Applies what the model computed.
         .target(
             name: "PodlabNet",
             dependencies: [
-                "PodlabModel", "CNetlink", "CCap", "CPodlabShim",
+                "PodlabModel", "CNetlink", "CCap", "CNftables", "CPodlabShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

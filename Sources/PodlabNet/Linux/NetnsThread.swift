@@ -15,6 +15,10 @@ final class NetnsContext {
     fileprivate let homeFD: Int32
     /// Set when a visit could not setns back: the thread must never run another closure.
     fileprivate(set) var retired = false
+    /// The netns being visited, while `visit` runs.
+    private var visiting: NetnsName?
+    /// The thread's libnftables context, made on first use (see `nft()`); freed when the thread ends.
+    private var nftContext: NftContext?
 
     fileprivate init(netns: NetnsName, netlink: NetlinkSocket, homeFD: Int32) {
         self.netns = netns
@@ -32,11 +36,30 @@ final class NetnsContext {
         if podlab_setns(fd, PODLAB_CLONE_NEWNET) != 0 {
             throw KernelError.fromErrno("setns(CLONE_NEWNET)", "netns \(other)")
         }
+        visiting = other
         defer {
+            visiting = nil
             if podlab_setns(homeFD, PODLAB_CLONE_NEWNET) != 0 { retired = true }
         }
         let socket = try NetlinkSocket(netns: other.rawValue)
         return try body(socket)
+    }
+
+    /// The thread's libnftables context, bound to the thread's own netns: created on first use, here,
+    /// after setns (libnftables opens its netlink socket when the context is made), then reused.
+    /// Throws during a `visit`: the context's socket would still talk to the home netns while nft
+    /// looked up interface names in the visited one. Make a separate `NftContext` inside the visit to
+    /// change the visited netns's rules.
+    func nft() throws -> NftContext {
+        if let visiting {
+            throw KernelError(
+                call: "nft", subject: "netns \(netns)", errno: nil,
+                detail: "the thread is visiting netns \(visiting); its nft context belongs to \(netns)")
+        }
+        if let nftContext { return nftContext }
+        let made = try NftContext(subject: "netns \(netns)")
+        nftContext = made
+        return made
     }
 }
 
