@@ -36,6 +36,11 @@ public struct KernelError: Error, CustomStringConvertible, Sendable {
         return netlinkCode == 12 || netlinkCode == 31  // NLE_OBJ_NOTFOUND, NLE_NODEV
     }
 
+    /// The address is not on the device (EADDRNOTAVAIL, libnl's NLE_NOADDR): address deletes treat this as done.
+    public var isAddressNotAvailable: Bool {
+        errno == EADDRNOTAVAIL || netlinkCode == 24  // NLE_NOADDR
+    }
+
     public var description: String {
         var reason = "failed"
         if let e = errno {

@@ -1,3 +1,4 @@
+import PodlabModel
 import Foundation
 import Logging
 import Synchronization
@@ -202,6 +203,28 @@ public final class NetworkManager: Sendable {
     /// this manager for the same netns. Throws `KernelError` when the netns cannot be entered.
     public func run<T: Sendable>(in netns: NetnsName, _ body: @escaping @Sendable () throws -> T) throws -> T {
         try thread(netns).perform { _ in try body() }
+    }
+
+    /// Makes the /32 addresses on `lo` of `netns` exactly `addresses` (127.0.0.1/8 stays): how a node
+    /// announces LoadBalancer and external IPs on the wire, since with arp_ignore 0 it answers ARP for any
+    /// local address (dataplane-notes: a /32 on lo was what worked). Returns what it added and removed.
+    @discardableResult
+    public func setLoopbackAddresses(_ addresses: Set<IPv4Address>, in netns: NetnsName) throws
+        -> (added: [IPv4Address], removed: [IPv4Address])
+    {
+        try inside(netns) { nl in
+            let lo = try InterfaceName("lo")
+            // libnl prints a full-length prefix without "/32".
+            let current = Set(try nl.addresses(on: lo).compactMap { text -> IPv4Address? in
+                if text.hasSuffix("/32") { return IPv4Address(String(text.dropLast(3))) }
+                return text.contains("/") ? nil : IPv4Address(text)
+            })
+            let add = addresses.subtracting(current).sorted { $0.value < $1.value }
+            let remove = current.subtracting(addresses).sorted { $0.value < $1.value }
+            for a in add { try nl.ensureAddress(a, prefixLength: 32, on: lo) }
+            for a in remove { try nl.removeAddress(a, prefixLength: 32, on: lo) }
+            return (add, remove)
+        }
     }
 
     // MARK: - Inspection (diagnostics and tests)

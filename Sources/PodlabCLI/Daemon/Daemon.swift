@@ -76,6 +76,14 @@ public struct Daemon: Sendable {
             vethName: { uid in names.hostVeth(podUID: uid).rawValue },
             dns: PodFiles.DNS(nodeResolvConf: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""),
             logger: logger)
+        let proxy = ProxySyncer(
+            store: store, manager: network.manager,
+            nodes: network.plan.nodes.map {
+                ProxySyncer.Node(
+                    name: $0.nodeName, netns: $0.netns,
+                    config: KubeProxyConfig(nodeName: $0.nodeName, nodeIPs: [$0.wireAddress]))
+            },
+            logger: logger)
         let state = self.state
         let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -92,6 +100,7 @@ public struct Daemon: Sendable {
             }
             group.addTask { await controllers.run() }
             group.addTask { await agent.run() }
+            group.addTask { await proxy.run() }
             group.addTask {
                 let signal = await SignalWaiter.waitForTermination()
                 logger.info("received \(signal), shutting down")

@@ -256,6 +256,26 @@ final class NetlinkSocket {
         }
     }
 
+    /// Removes `address/prefixLength` from `device`. An address that is not there is success.
+    func removeAddress(_ address: IPv4Address, prefixLength: Int, on device: InterfaceName) throws {
+        let call = "RTM_DELADDR"
+        let what = subject("\(address)/\(prefixLength) on \(device.rawValue)")
+        let index = try requireIndex(of: device, for: call)
+        guard let addr = rtnl_addr_alloc() else {
+            throw KernelError(call: "rtnl_addr_alloc", subject: "", errno: ENOMEM)
+        }
+        defer { rtnl_addr_put(addr) }
+        let local = try parse("\(address)/\(prefixLength)")
+        defer { nl_addr_put(local) }
+        rtnl_addr_set_ifindex(addr, index)
+        _ = rtnl_addr_set_local(addr, local)
+        let rc = rtnl_addr_delete(sock, addr, 0)
+        if rc < 0 {
+            let e = NetlinkSocket.error(rc, call, what)
+            if !e.isNotFound && !e.isAddressNotAvailable { throw e }
+        }
+    }
+
     /// The IPv4 addresses on `device`, as `a.b.c.d/n`.
     func addresses(on device: InterfaceName) throws -> [String] {
         guard let index = try index(of: device) else { return [] }

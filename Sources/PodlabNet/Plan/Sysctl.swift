@@ -33,7 +33,7 @@ public enum SysctlPlan {
     /// A node netns: forwarding on, loose rp_filter (LoadBalancer and NodePort paths arrive on one
     /// interface and leave by another), no redirects (routing back out of cni0 would send them),
     /// proxy ARP between isolated cni0 ports with no delay (gotcha 4: 0.5-1 s first-connection stalls),
-    /// arp_ignore 0 so an LB /32 on lo is answered (gotcha 7).
+    /// arp_ignore 0 so an LB /32 on lo is answered (gotcha 7), route_localnet for localhost NodePorts.
     public static let node: [Sysctl] = {
         var list = [Sysctl("net/ipv4/ip_forward", "1")]
         for dev in ["all", "default", "eth0", "cni0"] { list.append(Sysctl("net/ipv4/conf/\(dev)/rp_filter", "2")) }
@@ -42,6 +42,9 @@ public enum SysctlPlan {
             list.append(Sysctl("net/ipv4/conf/\(dev)/send_redirects", "0"))
             list.append(Sysctl("net/ipv4/conf/\(dev)/accept_redirects", "0"))
         }
+        // localhost:<nodePort> inside a node (seed 003): DNAT of 127.0.0.0/8 needs route_localnet, set in
+        // node namespaces only, never in the root namespace.
+        for dev in ["all", "default"] { list.append(Sysctl("net/ipv4/conf/\(dev)/route_localnet", "1")) }
         list.append(Sysctl("net/ipv4/conf/cni0/proxy_arp_pvlan", "1"))
         list.append(Sysctl("net/ipv4/neigh/cni0/proxy_delay", "0"))
         return list + bridgeNetfilterOff

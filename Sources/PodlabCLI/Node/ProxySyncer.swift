@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import PodlabModel
+import PodlabNet
+import PodlabStore
+
+/// kube-proxy's job on every node: keeps `table ip kube-proxy` in each node's namespace equal to what
+/// `KubeProxyRules.desired` computes from the Services and EndpointSlices.
+///
+/// The first sync of a node (and the one after a failure) replaces the whole table; later ones apply only the
+/// difference from what the last successful transaction installed, so a changed Service rewrites its own
+/// chains and elements. Each sync is one libnftables transaction per node: a rejected one leaves the previous
+/// rules in place, is logged with nft's message and line, and the next sync of that node is a full one.
+/// Changes are coalesced: a sync starts at most every `minInterval`, with whatever changed meanwhile.
+actor ProxySyncer {
+    struct Node: Sendable {
+        var name: String
+        var netns: NetnsName
+        var config: KubeProxyConfig
+    }
+
+    let store: ClusterStore
+    let manager: NetworkManager
+    let nodes: [Node]
+    let logger: Logger
+    let minInterval: Duration
+    /// What the last successful transaction installed per node; nil (or absent) means a full sync is due.
+    private var applied: [String: ProxyRuleset] = [:]
+
+    init(store: ClusterStore, manager: NetworkManager, nodes: [Node], logger: Logger,
+         minInterval: Duration = .milliseconds(50)) {
+        self.store = store
+        self.manager = manager
+        self.nodes = nodes
+        self.logger = logger
+        self.minInterval = minInterval
+    }
+
+    /// Syncs when Services or EndpointSlices change (and once at start) until cancelled.
+    func run() async {
+        let others = Set(Resources.all).subtracting([Resources.services, Resources.endpointSlices])
+        var seen: Int64 = -1
+        var failed = false
+        while !Task.isCancelled {
+            let rv = await store.lastChange(excluding: others)
+            if rv != seen || failed {
+                seen = rv
+                failed = await !syncAll()
+            }
+            try? await Task.sleep(for: failed ? .seconds(1) : minInterval)
+        }
+    }
+
+    /// One sync of every node; false when a node's transaction failed (it is retried as a full sync).
+    func syncAll() async -> Bool {
+        let services = await store.list(Resources.services, namespace: nil).items
+        let slices = await store.list(Resources.endpointSlices, namespace: nil).items
+        var ok = true
+        for node in nodes {
+            let desired = KubeProxyRules.desired(services: services, endpointSlices: slices, node: node.config)
+            let previous = applied[node.name]
+            if previous == desired { continue }
+            let script = previous.map { ProxyRuleset.diff(from: $0, to: desired) } ?? desired.render()
+            if script.isEmpty {
+                applied[node.name] = desired
+                continue
+            }
+            let manager = self.manager
+            let netns = node.netns
+            do {
+                try await blocking { _ = try manager.applyNft(script, in: netns) }
+                applied[node.name] = desired
+            } catch {
+                applied[node.name] = nil
+                ok = false
+                logger.error("proxy: \(previous == nil ? "full" : "partial") sync of \(node.name) refused: \(error)")
+            }
+        }
+        if let announcer = nodes.first {
+            // The control-plane node answers ARP for every LoadBalancer and wire-subnet external IP, as one
+            // MetalLB L2 speaker would; the Service rules on whichever node receives the packet do the rest.
+            let ips = Self.announced(services)
+            if ips != announcedIPs {
+                let manager = self.manager
+                do {
+                    try await blocking { _ = try manager.setLoopbackAddresses(ips, in: announcer.netns) }
+                    announcedIPs = ips
+                } catch {
+                    ok = false
+                    logger.error("proxy: announcing \(ips.count) service IPs on \(announcer.name): \(error)")
+                }
+            }
+        }
+        return ok
+    }
+
+    private var announcedIPs: Set<IPv4Address> = []
+
+    /// status.loadBalancer.ingress IPs of LoadBalancer Services, and externalIPs inside the node network.
+    static func announced(_ services: [JSONValue]) -> Set<IPv4Address> {
+        let wire = IPv4CIDR(clamping: IPv4Address(0xAC12_0000), prefixLength: 16)
+        var ips: Set<IPv4Address> = []
+        for svc in services {
+            if svc["spec"]["type"].string == "LoadBalancer" {
+                for ingress in svc["status"]["loadBalancer"]["ingress"].array ?? [] {
+                    if let ip = ingress["ip"].string.flatMap(IPv4Address.init) { ips.insert(ip) }
+                }
+            }
+            for text in svc["spec"]["externalIPs"].array ?? [] {
+                if let ip = text.string.flatMap(IPv4Address.init), wire.contains(ip) { ips.insert(ip) }
+            }
+        }
+        return ips
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// Services on real packets: kube-proxy's nftables layout in every node, driven by real kubectl.
+@Suite("services on real packets", .enabled(if: Privilege.canRunCluster), .serialized)
+struct ServicesTests {
+    /// Counts the httpenv HOSTNAMEs in `text` (one JSON answer per line of requests).
+    static func hostnames(_ text: String) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        var rest = Substring(text)
+        while let r = rest.range(of: "\"HOSTNAME\":\"") {
+            rest = rest[r.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { break }
+            counts[String(rest[..<end]), default: 0] += 1
+            rest = rest[end...]
+        }
+        return counts
+    }
+
+    @Test("seed 003/004: ClusterIP spreads over 5 pods, NodePort and LoadBalancer answer from outside",
+          arguments: KubectlBinary.all.prefix(1))
+    func httpenv(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("svc", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        _ = try c.kubectl(k, ["-n", ns, "create", "deployment", "httpenv", "--image=bretfisher/httpenv"])
+        _ = try c.kubectl(k, ["-n", ns, "scale", "deployment", "httpenv", "--replicas=5"])
+        _ = try c.kubectl(k, ["-n", ns, "expose", "deployment", "httpenv", "--port", "8888"])
+        _ = try c.kubectl(k, ["-n", ns, "expose", "deployment", "httpenv", "--name", "np", "--type", "NodePort", "--port", "8888"])
+        _ = try c.kubectl(k, ["-n", ns, "expose", "deployment", "httpenv", "--name", "lb", "--type", "LoadBalancer", "--port", "8888"])
+        _ = try c.kubectl(k, ["-n", ns, "run", "client", "--image=curlimages/curl", "--command", "--", "sleep", "100000"])
+        _ = try c.kubectl(k, ["-n", ns, "create", "service", "clusterip", "empty", "--tcp=80"])
+        try c.eventually("6 pods ready", attempts: 300) {
+            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {end}"])
+                .out.split(separator: " ").filter { $0 == "true" }.count == 6
+        }
+        try c.eventually("5 endpoints", attempts: 100) {
+            try c.kubectl(k, ["-n", ns, "get", "endpoints", "httpenv", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
+                .out.split(separator: " ").count == 5
+        }
+        let clusterIP = try c.kubectl(k, ["-n", ns, "get", "svc", "httpenv", "-o", "jsonpath={.spec.clusterIP}"]).out
+        // 100 requests from a pod to the ClusterIP: every pod answers, none more than half.
+        var spread: [String: Int] = [:]
+        try c.eventually("the ClusterIP answers", attempts: 50) {
+            let r = try c.kubectl(k, ["-n", ns, "exec", "client", "--", "sh", "-c",
+                "for i in $(seq 100); do curl -s -m 2 http://\(clusterIP):8888/; echo; done"], timeout: .seconds(120))
+            spread = Self.hostnames(r.out)
+            return spread.values.reduce(0, +) == 100
+        }
+        #expect(spread.count == 5 && spread.values.allSatisfy { $0 >= 1 && $0 <= 50 }, "\(spread)")
+
+        // NodePort on both nodes' wire IPs from outside, and localhost:<nodePort> inside a node.
+        let nodePort = try c.kubectl(k, ["-n", ns, "get", "svc", "np", "-o", "jsonpath={.spec.ports[0].nodePort}"]).out
+        for ip in ["172.18.0.2", "172.18.0.3"] {
+            let r = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-s", "-m", "5", "http://\(ip):\(nodePort)/"])
+            #expect(r.status == 0 && r.out.contains("\"HOSTNAME\":\"httpenv-"), "\(ip): \(r)")
+        }
+        let local = try c.podlab(["shell", "podlab-worker", "--", "/usr/bin/curl", "-s", "-m", "5", "http://localhost:\(nodePort)/"])
+        #expect(local.status == 0 && local.out.contains("\"HOSTNAME\":\"httpenv-"), "\(local)")
+
+        // The LoadBalancer's EXTERNAL-IP answers from outside.
+        var lbIP = ""
+        try c.eventually("an EXTERNAL-IP") {
+            lbIP = try c.kubectl(k, ["-n", ns, "get", "svc", "lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]).out
+            return !lbIP.isEmpty
+        }
+        try c.eventually("the LoadBalancer IP answers from outside", attempts: 50) {
+            let r = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-s", "-m", "2", "http://\(lbIP):8888/"])
+            return r.status == 0 && r.out.contains("\"HOSTNAME\":\"httpenv-")
+        }
+
+        // A Service with no endpoints refuses the connection (curl exit 7), it does not time out (exit 28).
+        let emptyIP = try c.kubectl(k, ["-n", ns, "get", "svc", "empty", "-o", "jsonpath={.spec.clusterIP}"]).out
+        let refused = try c.kubectl(k, ["-n", ns, "exec", "client", "--", "curl", "-s", "-m", "5", "http://\(emptyIP):80/"])
+        #expect(refused.status == 7, "\(refused)")
+
+        // The kubernetes Service reaches the API: the TLS handshake gets as far as asking for a certificate.
+        let api = try c.kubectl(k, ["-n", ns, "exec", "client", "--", "curl", "-sk", "-m", "5", "https://10.96.0.1:443/version"])
+        #expect(api.status != 7 && api.status != 28, "\(api)")
+
+        // kube-proxy's names, as a learner sees them with nft in a node.
+        let table = try c.podlab(["shell", "podlab-worker", "--", "/usr/sbin/nft", "list", "table", "ip", "kube-proxy"])
+        #expect(table.out.contains("map service-ips") && table.out.contains("chain services"), "\(table)")
+        #expect(table.out.contains("-\(ns)/httpenv/tcp/"), "\(table)")
+    }
+
+    @Test("seed 002 blue/green: changing the selector switches new connections", arguments: KubectlBinary.all.prefix(1))
+    func blueGreen(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("bluegreen", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        for (name, version) in [("blue", "1.0"), ("green", "2.0")] {
+            let pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: \(name), labels: {app: web, version: "\(version)"}}
+                spec: {containers: [{name: c, image: bretfisher/httpenv}]}
+                """
+            #expect(try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("\(name)-\(ns).yaml", pod)]).status == 0)
+        }
+        let svc = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            spec: {selector: {app: web, version: "1.0"}, ports: [{port: 8888}]}
+            """
+        _ = try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("web-\(ns).yaml", svc)])
+        _ = try c.kubectl(k, ["-n", ns, "run", "client", "--image=curlimages/curl", "--command", "--", "sleep", "100000"])
+        let ip = try c.kubectl(k, ["-n", ns, "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"]).out
+        func answers() throws -> [String: Int] {
+            Self.hostnames(try c.kubectl(k, ["-n", ns, "exec", "client", "--", "sh", "-c",
+                "for i in $(seq 10); do curl -s -m 2 http://\(ip):8888/; echo; done"]).out)
+        }
+        try c.eventually("blue answers", attempts: 200) { try answers() == ["blue": 10] }
+        _ = try c.kubectl(k, ["-n", ns, "patch", "svc", "web", "-p", #"{"spec":{"selector":{"version":"2.0"}}}"#])
+        try c.eventually("green answers every new connection", attempts: 100) { try answers() == ["green": 10] }
+    }
+}
