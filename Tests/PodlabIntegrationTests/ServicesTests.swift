@@ -58,6 +58,18 @@ struct ServicesTests {
         let local = try c.podlab(["shell", "podlab-worker", "--", "/usr/bin/curl", "-s", "-m", "5", "http://localhost:\(nodePort)/"])
         #expect(local.status == 0 && local.out.contains("\"HOSTNAME\":\"httpenv-"), "\(local)")
 
+        // podlab explain shows the NodePort's chains on both nodes with live counters that saw those requests.
+        let explained = try c.podlab(["explain", "svc/np", "-n", ns])
+        #expect(explained.status == 0 && explained.out.contains("node podlab-worker"), "\(explained)")
+        #expect(explained.out.contains("service-nodeports: tcp . \(nodePort) : goto external-"), "\(explained)")
+        let packets = explained.out.split(separator: "\n").compactMap { line -> Int? in
+            guard let r = line.range(of: "=> packets ") else { return nil }
+            return Int(line[r.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(packets.count == 10 && packets.reduce(0, +) > 0, "\(explained)")
+        let notService = try c.podlab(["explain", "deploy/httpenv", "-n", ns])
+        #expect(notService.status != 0 && notService.err.contains("is not a Service"), "\(notService)")
+
         // The LoadBalancer's EXTERNAL-IP answers from outside.
         var lbIP = ""
         try c.eventually("an EXTERNAL-IP") {

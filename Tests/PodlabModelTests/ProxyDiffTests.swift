@@ -48,7 +48,7 @@ struct ProxyDiffTests {
                 add chain ip kube-proxy \(ep("10.244.2.6"))
                 flush chain ip kube-proxy \(service)
                 add rule ip kube-proxy \(ep("10.244.2.6")) ip saddr 10.244.2.6 jump mark-for-masquerade
-                add rule ip kube-proxy \(ep("10.244.2.6")) meta l4proto tcp dnat to 10.244.2.6:80
+                add rule ip kube-proxy \(ep("10.244.2.6")) meta l4proto tcp counter dnat to 10.244.2.6:80
                 add rule ip kube-proxy \(service) ip daddr 10.96.0.50 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
                 add rule ip kube-proxy \(service) numgen random mod 3 == 0 goto \(ep("10.244.1.5"))
                 add rule ip kube-proxy \(service) numgen random mod 2 == 0 goto \(ep("10.244.2.5"))

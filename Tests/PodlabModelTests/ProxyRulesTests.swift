@@ -90,7 +90,7 @@ struct ProxyRulesTests {
             ])
         #expect(
             r.chain("endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80")?.rules == [
-                "ip saddr 10.180.0.1 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.180.0.1:80",
+                "ip saddr 10.180.0.1 jump mark-for-masquerade", "meta l4proto tcp counter dnat to 10.180.0.1:80",
             ])
         #expect(r.elements(of: "cluster-ips") == ["10.96.0.41"])
         #expect(r.elements(of: "service-ips") == ["10.96.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80"])
@@ -368,10 +368,10 @@ struct ProxyRulesTests {
         let r = F.desired([svc], [a, b])
         #expect(
             r.chain(F.endpoint(svc: "web", "tcp", "http", ip: "10.244.1.5", targetPort: 8080))?.rules.last
-                == "meta l4proto tcp dnat to 10.244.1.5:8080")
+                == "meta l4proto tcp counter dnat to 10.244.1.5:8080")
         #expect(
             r.chain(F.endpoint(svc: "web", "tcp", "http", ip: "10.244.2.7", targetPort: 9090))?.rules.last
-                == "meta l4proto tcp dnat to 10.244.2.7:9090")
+                == "meta l4proto tcp counter dnat to 10.244.2.7:9090")
         #expect(trace(r, src: "10.244.3.3", dst: "10.96.0.50", port: 80) == ["10.244.1.5:8080", "10.244.2.7:9090"])
     }
 
@@ -395,7 +395,7 @@ struct ProxyRulesTests {
                 "10.96.0.10 . tcp . 53 : goto \(F.chain("service-", "kube-system", "kube-dns", "tcp", "dns-tcp"))",
                 "10.96.0.10 . udp . 53 : goto \(udp)",
             ])
-        #expect(r.chain(sctpEndpoint)?.rules.last == "meta l4proto sctp dnat to 10.244.0.5:3869")
+        #expect(r.chain(sctpEndpoint)?.rules.last == "meta l4proto sctp counter dnat to 10.244.0.5:3869")
         #expect(trace(r, src: "10.244.1.2", dst: "10.96.0.10", port: 53, proto: "udp") == ["10.244.0.5:53"])
         #expect(trace(r, src: "10.244.1.2", dst: "10.96.0.10", port: 3868, proto: "sctp") == ["10.244.0.5:3869"])
     }

@@ -154,6 +154,7 @@ struct ProxyTracer {
             case "mark":
                 if w[1] == "set" && w[3] == "or" { p.mark = true }
                 return [(p, nil)]
+            case "counter": take(1)
             case "dnat":
                 p.dnat = w[2]
                 return [(p, .accept)]

@@ -119,7 +119,8 @@ extension RulesetBuilder {
             // so masquerade it (to the node's address on the pod's bridge).
             rule(chain, "ip saddr \(ep.ip) jump \(N.markForMasquerade)")
             if svc.affinityTimeout != nil { rule(chain, "update @\(affinitySetName(ep)) { ip saddr }") }
-            rule(chain, "meta l4proto \(proto) dnat to \(ep.text)")
+            // The counter is podlab's addition (upstream has none): `podlab explain` reads it to show where packets went.
+            rule(chain, "meta l4proto \(proto) counter dnat to \(ep.text)")
         }
     }
 
