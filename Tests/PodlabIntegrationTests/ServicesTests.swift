@@ -127,4 +127,72 @@ struct ServicesTests {
         _ = try c.kubectl(k, ["-n", ns, "patch", "svc", "web", "-p", #"{"spec":{"selector":{"version":"2.0"}}}"#])
         try c.eventually("green answers every new connection", attempts: 100) { try answers() == ["green": 10] }
     }
+
+    @Test("sessionAffinity ClientIP, a selector-less Service with a manual EndpointSlice, and scale-down",
+          arguments: KubectlBinary.all.prefix(1))
+    func affinityManualScale(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("affinity", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        _ = try c.kubectl(k, ["-n", ns, "create", "deployment", "httpenv", "--image=bretfisher/httpenv", "--replicas=3"])
+        let sticky = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: sticky}
+            spec: {selector: {app: httpenv}, sessionAffinity: ClientIP, ports: [{port: 8888}]}
+            """
+        _ = try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("sticky-\(ns).yaml", sticky)])
+        _ = try c.kubectl(k, ["-n", ns, "run", "client", "--image=curlimages/curl", "--command", "--", "sleep", "100000"])
+        try c.eventually("4 pods ready", attempts: 300) {
+            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {end}"])
+                .out.split(separator: " ").filter { $0 == "true" }.count == 4
+        }
+        try c.eventually("3 endpoints", attempts: 100) {
+            try c.kubectl(k, ["-n", ns, "get", "endpoints", "sticky", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
+                .out.split(separator: " ").count == 3
+        }
+        let ip = try c.kubectl(k, ["-n", ns, "get", "svc", "sticky", "-o", "jsonpath={.spec.clusterIP}"]).out
+        let twenty = try c.kubectl(k, ["-n", ns, "exec", "client", "--", "sh", "-c",
+            "for i in $(seq 20); do curl -s -m 2 http://\(ip):8888/; echo; done"], timeout: .seconds(90))
+        let seen = Self.hostnames(twenty.out)
+        #expect(seen.count == 1 && seen.values.first == 20, "one client, one pod: \(seen)")
+
+        // A Service without a selector reaches the address of the EndpointSlice the user made.
+        let podIP = try c.kubectl(k, ["-n", ns, "get", "pods", "-l", "app=httpenv", "-o", "jsonpath={.items[0].status.podIP}"]).out
+        let manual = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: manual}
+            spec: {ports: [{port: 80, targetPort: 8888}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: manual-1, labels: {kubernetes.io/service-name: manual}}
+            addressType: IPv4
+            ports: [{port: 8888, protocol: TCP}]
+            endpoints: [{addresses: ["\(podIP)"]}]
+            """
+        #expect(try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("manual-\(ns).yaml", manual)]).status == 0)
+        let manualIP = try c.kubectl(k, ["-n", ns, "get", "svc", "manual", "-o", "jsonpath={.spec.clusterIP}"]).out
+        try c.eventually("the manual endpoint answers", attempts: 50) {
+            try c.kubectl(k, ["-n", ns, "exec", "client", "--", "curl", "-s", "-m", "2", "http://\(manualIP):80/"])
+                .out.contains("\"HOSTNAME\":\"httpenv-")
+        }
+
+        // Scaling down: the rules stop naming a removed pod's address (its endpoint goes first, then the pod).
+        let before = Set(try c.kubectl(k, ["-n", ns, "get", "endpoints", "sticky", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
+            .out.split(separator: " ").map(String.init))
+        _ = try c.kubectl(k, ["-n", ns, "scale", "deployment", "httpenv", "--replicas=1"])
+        var kept = Set<String>()
+        try c.eventually("one endpoint left", attempts: 200) {
+            kept = Set(try c.kubectl(k, ["-n", ns, "get", "endpoints", "sticky", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
+                .out.split(separator: " ").map(String.init))
+            return kept.count == 1
+        }
+        try c.eventually("the node rules name only the kept endpoint", attempts: 50) {
+            let table = try c.podlab(["shell", "podlab-worker", "--", "/usr/sbin/nft", "list", "table", "ip", "kube-proxy"]).out
+            return before.subtracting(kept).allSatisfy { !table.contains("\(ns)/sticky/tcp/__\($0)/") }
+                && kept.allSatisfy { table.contains("\(ns)/sticky/tcp/__\($0)/") }
+        }
+    }
 }
