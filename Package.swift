@@ -82,7 +82,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
-        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel", "PodlabApps"]),
+        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel", "PodlabApps", "PodlabNet"]),
         .testTarget(name: "PodlabModelTests", dependencies: ["PodlabModel"]),
         .testTarget(name: "PodlabStoreTests", dependencies: ["PodlabStore"]),
         .testTarget(name: "PodlabAPITests", dependencies: ["PodlabAPI", "PodlabCLI"]),
