@@ -26,6 +26,11 @@ actor ProxySyncer {
     let minInterval: Duration
     /// What the last successful transaction installed per node; nil (or absent) means a full sync is due.
     private var applied: [String: ProxyRuleset] = [:]
+    /// Chains a partial sync stopped using, per node, with when: deleted by a later transaction. Kernels
+    /// before 6.2 refuse to delete a chain in the transaction that removes the map element jumping to it
+    /// (Debian 12's stock kernel is 6.1), so kube-proxy deletes them a second later; so does podlab.
+    private var stale: [String: (names: Set<String>, since: ContinuousClock.Instant)] = [:]
+    static let staleDelay: Duration = .seconds(1)
 
     init(store: ClusterStore, manager: NetworkManager, nodes: [Node], logger: Logger,
          minInterval: Duration = .milliseconds(50)) {
@@ -43,7 +48,7 @@ actor ProxySyncer {
         var failed = false
         while !Task.isCancelled {
             let rv = await store.lastChange(excluding: others)
-            if rv != seen || failed {
+            if rv != seen || failed || !stale.isEmpty {
                 seen = rv
                 failed = await !syncAll()
             }
@@ -58,20 +63,42 @@ actor ProxySyncer {
         var ok = true
         for node in nodes {
             let desired = KubeProxyRules.desired(services: services, endpointSlices: slices, node: node.config)
-            let previous = applied[node.name]
-            if previous == desired { continue }
-            let script = previous.map { ProxyRuleset.diff(from: $0, to: desired) } ?? desired.render()
-            if script.isEmpty {
-                applied[node.name] = desired
-                continue
-            }
             let manager = self.manager
             let netns = node.netns
+            if let pending = stale[node.name] {
+                if pending.names.contains(where: { desired.chain($0) != nil }) {
+                    // A chain waiting for deletion is wanted again: its old rules are still in the kernel, so
+                    // only a full sync gets it right.
+                    applied[node.name] = nil
+                    stale[node.name] = nil
+                } else if ContinuousClock.now - pending.since >= Self.staleDelay, let current = applied[node.name] {
+                    let script = current.deleteStaleChains(Array(pending.names))
+                    do {
+                        if !script.isEmpty { try await blocking { _ = try manager.applyNft(script, in: netns) } }
+                        stale[node.name] = nil
+                    } catch {
+                        applied[node.name] = nil
+                        stale[node.name] = nil
+                        ok = false
+                        logger.error("proxy: deleting \(pending.names.count) unused chains on \(node.name) refused: \(error)")
+                    }
+                }
+            }
+            let previous = applied[node.name]
+            if previous == desired { continue }
+            let script =
+                previous.map { ProxyRuleset.diff(from: $0, to: desired, deferChainDeletion: true) } ?? desired.render()
+            let removed = previous.map { ProxyRuleset.removedChains(from: $0, to: desired) } ?? []
             do {
-                try await blocking { _ = try manager.applyNft(script, in: netns) }
+                if !script.isEmpty { try await blocking { _ = try manager.applyNft(script, in: netns) } }
                 applied[node.name] = desired
+                if previous == nil { stale[node.name] = nil }  // a full sync rebuilt the table without them
+                if !removed.isEmpty {
+                    stale[node.name] = (Set(removed).union(stale[node.name]?.names ?? []), ContinuousClock.now)
+                }
             } catch {
                 applied[node.name] = nil
+                stale[node.name] = nil
                 ok = false
                 logger.error("proxy: \(previous == nil ? "full" : "partial") sync of \(node.name) refused: \(error)")
             }
