@@ -30,7 +30,7 @@ struct PersistenceTests {
         let rv = await store.currentResourceVersion
         await store.close()
 
-        let reopened = try ClusterStore(directory: dir.state)
+        let reopened = try await reopenStore(dir.state)
         #expect(await reopened.all() == before)
         #expect(await reopened.currentResourceVersion == rv)
         #expect(await reopened.get(Resources.pods, namespace: "default", name: "p2") == nil)
@@ -101,7 +101,7 @@ struct PersistenceTests {
             let store = try ClusterStore(directory: dir.state)
             before = try await populate(store)
         }
-        let reopened = try ClusterStore(directory: dir.state)
+        let reopened = try await reopenStore(dir.state)
         #expect(await reopened.all() == before)
     }
 
@@ -114,7 +114,7 @@ struct PersistenceTests {
         #expect(error?.kind == .inUse)
         #expect(error?.description.contains(dir.state) == true)
         await store.close()
-        _ = try ClusterStore(directory: dir.state)
+        _ = try await reopenStore(dir.state)
     }
 
     @Test("compaction writes a snapshot, empties the log, and a reopen finds the same state")
@@ -132,7 +132,7 @@ struct PersistenceTests {
         #expect(await store.compactionError == nil)
         await store.close()
 
-        let reopened = try ClusterStore(directory: dir.state, options: options)
+        let reopened = try await reopenStore(dir.state, options: options)
         #expect(await reopened.all() == before)
         #expect(await reopened.currentResourceVersion == rv)
     }
@@ -150,7 +150,7 @@ struct PersistenceTests {
         let before = await store.all()
         let rv = await store.currentResourceVersion
         await store.close()
-        let reopened = try ClusterStore(directory: dir.state)
+        let reopened = try await reopenStore(dir.state)
         #expect(await reopened.all() == before)
         #expect(await reopened.currentResourceVersion == rv)
     }
@@ -166,7 +166,7 @@ struct PersistenceTests {
         await store.close()
         // Put the full log back next to the new snapshot: what a crash before the truncation leaves.
         try write(oldLog, to: dir.state + "/wal.log")
-        let reopened = try ClusterStore(directory: dir.state)
+        let reopened = try await reopenStore(dir.state)
         #expect(await reopened.all() == before)
     }
 

@@ -95,3 +95,18 @@ func recordOffsets(_ path: String) throws -> [Int] {
     }
     return offsets
 }
+
+/// Opens a store on a directory another store has just closed. Tests run in parallel in one process, and a
+/// sibling test spawning a process (kubectl, podlab) forks a child that holds a copy of every descriptor, the
+/// lock's included, until its exec closes them (O_CLOEXEC): flock belongs to the open file description, so
+/// for that moment the lock still looks held. Retries on `.inUse` only, for at most two seconds.
+func reopenStore(_ directory: String, options: ClusterStore.Options = .init()) async throws -> ClusterStore {
+    let deadline = ContinuousClock.now + .seconds(2)
+    while true {
+        do {
+            return try ClusterStore(directory: directory, options: options)
+        } catch let e as StoreError where e.kind == .inUse && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
