@@ -17,6 +17,22 @@ struct ServicesTests {
         return counts
     }
 
+    /// Waits until `pods` pods in `ns` report their first container ready.
+    static func waitReady(_ c: TestCluster, _ k: KubectlBinary, ns: String, pods: Int) throws {
+        try c.eventually("\(pods) pods ready", attempts: 300) {
+            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {end}"])
+                .out.split(separator: " ").filter { $0 == "true" }.count == pods
+        }
+    }
+
+    /// Waits until the Service's Endpoints list `count` ready addresses.
+    static func waitEndpoints(_ c: TestCluster, _ k: KubectlBinary, ns: String, service: String, count: Int) throws {
+        try c.eventually("\(count) endpoints of \(service)", attempts: 100) {
+            try c.kubectl(k, ["-n", ns, "get", "endpoints", service, "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
+                .out.split(separator: " ").count == count
+        }
+    }
+
     @Test("seed 003/004: ClusterIP spreads over 5 pods, NodePort and LoadBalancer answer from outside",
           arguments: KubectlBinary.all.prefix(1))
     func httpenv(_ k: KubectlBinary) throws {
@@ -30,14 +46,8 @@ struct ServicesTests {
         _ = try c.kubectl(k, ["-n", ns, "expose", "deployment", "httpenv", "--name", "lb", "--type", "LoadBalancer", "--port", "8888"])
         _ = try c.kubectl(k, ["-n", ns, "run", "client", "--image=curlimages/curl", "--command", "--", "sleep", "100000"])
         _ = try c.kubectl(k, ["-n", ns, "create", "service", "clusterip", "empty", "--tcp=80"])
-        try c.eventually("6 pods ready", attempts: 300) {
-            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {end}"])
-                .out.split(separator: " ").filter { $0 == "true" }.count == 6
-        }
-        try c.eventually("5 endpoints", attempts: 100) {
-            try c.kubectl(k, ["-n", ns, "get", "endpoints", "httpenv", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
-                .out.split(separator: " ").count == 5
-        }
+        try Self.waitReady(c, k, ns: ns, pods: 6)
+        try Self.waitEndpoints(c, k, ns: ns, service: "httpenv", count: 5)
         let clusterIP = try c.kubectl(k, ["-n", ns, "get", "svc", "httpenv", "-o", "jsonpath={.spec.clusterIP}"]).out
         // 100 requests from a pod to the ClusterIP: every pod answers, none more than half.
         var spread: [String: Int] = [:]
@@ -143,14 +153,8 @@ struct ServicesTests {
             """
         _ = try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("sticky-\(ns).yaml", sticky)])
         _ = try c.kubectl(k, ["-n", ns, "run", "client", "--image=curlimages/curl", "--command", "--", "sleep", "100000"])
-        try c.eventually("4 pods ready", attempts: 300) {
-            try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {end}"])
-                .out.split(separator: " ").filter { $0 == "true" }.count == 4
-        }
-        try c.eventually("3 endpoints", attempts: 100) {
-            try c.kubectl(k, ["-n", ns, "get", "endpoints", "sticky", "-o", "jsonpath={.subsets[0].addresses[*].ip}"])
-                .out.split(separator: " ").count == 3
-        }
+        try Self.waitReady(c, k, ns: ns, pods: 4)
+        try Self.waitEndpoints(c, k, ns: ns, service: "sticky", count: 3)
         let ip = try c.kubectl(k, ["-n", ns, "get", "svc", "sticky", "-o", "jsonpath={.spec.clusterIP}"]).out
         let twenty = try c.kubectl(k, ["-n", ns, "exec", "client", "--", "sh", "-c",
             "for i in $(seq 20); do curl -s -m 2 http://\(ip):8888/; echo; done"], timeout: .seconds(90))

@@ -9,46 +9,62 @@ enum Prober {
         case failure(String)
     }
 
-    /// Opens a TCP connection to ip:port within `timeout`. Must run on a thread in the node's netns.
-    static func tcp(ip: String, port: Int, timeout: Double) -> Result {
+    enum Dial {
+        /// A connected socket; the caller closes it.
+        case connected(Int32)
+        /// connect failed with this errno.
+        case refused(Int32)
+        /// No socket, or an address that does not parse: the probe's message.
+        case failed(String)
+    }
+
+    /// A TCP connection to ip:port with send and receive timeouts of `timeout` seconds, for both probe kinds.
+    static func dial(ip: String, port: Int, timeout: Double) -> Dial {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return .failure("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        guard fd >= 0 else { return .failed("socket: \(String(cString: strerror(errno)))") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else { return .failure("bad address \(ip)") }
+        guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else {
+            close(fd)
+            return .failed("bad address \(ip)")
+        }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 {
             let e = errno
-            return .failure("dial tcp \(ip):\(port): connect: \(e == EINPROGRESS || e == EAGAIN ? "i/o timeout" : String(cString: strerror(e)).lowercased())")
+            close(fd)
+            return .refused(e)
         }
-        return .success
+        return .connected(fd)
+    }
+
+    /// Opens a TCP connection to ip:port within `timeout`. Must run on a thread in the node's netns.
+    static func tcp(ip: String, port: Int, timeout: Double) -> Result {
+        switch dial(ip: ip, port: port, timeout: timeout) {
+        case .failed(let why): return .failure(why)
+        case .refused(let e):
+            return .failure("dial tcp \(ip):\(port): connect: \(e == EINPROGRESS || e == EAGAIN ? "i/o timeout" : String(cString: strerror(e)).lowercased())")
+        case .connected(let fd):
+            close(fd)
+            return .success
+        }
     }
 
     /// GET http://ip:port/path; 200-399 is success, as kubelet's HTTP prober counts it.
     static func http(ip: String, port: Int, path: String, host: String?, timeout: Double) -> Result {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return .failure("socket: \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        switch dial(ip: ip, port: port, timeout: timeout) {
+        case .failed(let why): return .failure(why)
+        case .refused(let e):
+            return .failure("Get \"http://\(ip):\(port)\(path)\": dial tcp \(ip):\(port): connect: \(String(cString: strerror(e)).lowercased())")
+        case .connected(let connected): fd = connected
+        }
         defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else { return .failure("bad address \(ip)") }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if rc != 0 {
-            return .failure("Get \"http://\(ip):\(port)\(path)\": dial tcp \(ip):\(port): connect: \(String(cString: strerror(errno)).lowercased())")
-        }
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host ?? "\(ip):\(port)")\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var buf = [UInt8](repeating: 0, count: 512)

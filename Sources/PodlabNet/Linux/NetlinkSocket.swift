@@ -238,27 +238,24 @@ final class NetlinkSocket {
 
     /// Adds `address/prefixLength` on `device`. EEXIST (the same address already there) is success.
     func ensureAddress(_ address: IPv4Address, prefixLength: Int, on device: InterfaceName) throws {
-        let call = "RTM_NEWADDR"
-        let what = subject("\(address)/\(prefixLength) on \(device.rawValue)")
-        let index = try requireIndex(of: device, for: call)
-        guard let addr = rtnl_addr_alloc() else {
-            throw KernelError(call: "rtnl_addr_alloc", subject: "", errno: ENOMEM)
-        }
-        defer { rtnl_addr_put(addr) }
-        let local = try parse("\(address)/\(prefixLength)")
-        defer { nl_addr_put(local) }
-        rtnl_addr_set_ifindex(addr, index)
-        _ = rtnl_addr_set_local(addr, local)
-        let rc = rtnl_addr_add(sock, addr, NLM_F_EXCL)
-        if rc < 0 {
-            let e = NetlinkSocket.error(rc, call, what)
-            if !e.isAlreadyExists { throw e }
+        try changeAddress("RTM_NEWADDR", address, prefixLength, device, done: \.isAlreadyExists) {
+            rtnl_addr_add(sock, $0, NLM_F_EXCL)
         }
     }
 
     /// Removes `address/prefixLength` from `device`. An address that is not there is success.
     func removeAddress(_ address: IPv4Address, prefixLength: Int, on device: InterfaceName) throws {
-        let call = "RTM_DELADDR"
+        try changeAddress("RTM_DELADDR", address, prefixLength, device, done: { $0.isNotFound || $0.isAddressNotAvailable }) {
+            rtnl_addr_delete(sock, $0, 0)
+        }
+    }
+
+    /// Builds the rtnl address object for `address/prefixLength` on `device` and sends it with `send`; an
+    /// error for which `done` holds means the address is already as wanted.
+    private func changeAddress(
+        _ call: String, _ address: IPv4Address, _ prefixLength: Int, _ device: InterfaceName,
+        done: (KernelError) -> Bool, _ send: (OpaquePointer) -> Int32
+    ) throws {
         let what = subject("\(address)/\(prefixLength) on \(device.rawValue)")
         let index = try requireIndex(of: device, for: call)
         guard let addr = rtnl_addr_alloc() else {
@@ -269,10 +266,10 @@ final class NetlinkSocket {
         defer { nl_addr_put(local) }
         rtnl_addr_set_ifindex(addr, index)
         _ = rtnl_addr_set_local(addr, local)
-        let rc = rtnl_addr_delete(sock, addr, 0)
+        let rc = send(addr)
         if rc < 0 {
             let e = NetlinkSocket.error(rc, call, what)
-            if !e.isNotFound && !e.isAddressNotAvailable { throw e }
+            if !done(e) { throw e }
         }
     }
 
