@@ -40,6 +40,15 @@ struct RulesetBuilder {
         affinitySets[name] = NftSet(name: name, type: "ipv4_addr", flags: ["dynamic", "timeout"], timeout: timeout)
     }
 
+    /// What the Services added so far contributed, without the fixed part: the piece `ProxyRulesTracker` keeps
+    /// per Service. Elements stay keyed, so two Services claiming one key can be settled when they are merged.
+    func fragment() -> ProxyServiceFragment {
+        ProxyServiceFragment(
+            chains: serviceChains.values.sorted { $0.name < $1.name },
+            affinitySets: affinitySets.values.sorted { $0.name < $1.name },
+            elements: elements)
+    }
+
     func ruleset() -> ProxyRuleset {
         let sets = fixedSets.map { set in
             var s = set
