@@ -13,7 +13,7 @@ enum RulesBench {
         for i in 0..<n {
             let name = "svc\(i)"
             services.append([
-                "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "namespace": "bench"],
+                "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "namespace": "bench", "resourceVersion": "1"],
                 "spec": [
                     "type": "ClusterIP", "clusterIP": .string("10.96.\(i / 250 + 1).\(i % 250 + 1)"),
                     "selector": ["app": .string(name)], "ports": [["name": "http", "port": 80, "protocol": "TCP"]],
@@ -27,6 +27,7 @@ enum RulesBench {
             slices.append([
                 "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
                 "metadata": ["name": .string(name + "-x"), "namespace": "bench",
+                             "resourceVersion": .string(changed == i ? "2" : "1"),
                              "labels": ["kubernetes.io/service-name": .string(name)]],
                 "ports": [["name": "http", "port": 8080, "protocol": "TCP"]], "endpoints": .array(endpoints),
             ])
@@ -51,16 +52,16 @@ enum RulesBench {
         do {
             let (services, slices) = objects(n)
             let (_, changedSlices) = objects(n, changed: n / 2)
-            var full = ProxyRuleset(family: "ip", table: "kube-proxy", comment: nil, chains: [], sets: [])
+            // As podlabd's ProxySyncer does it: a tracker per node, a full render first, then partial updates.
+            var tracker = ProxyRulesTracker(config: config)
             var fullText = ""
             let modelFull = seconds {
-                full = KubeProxyRules.desired(services: services, endpointSlices: slices, node: config)
-                fullText = full.render()
+                _ = tracker.update(services: services, endpointSlices: slices)
+                fullText = tracker.ruleset().render()
             }
             var changeText = ""
             let modelChange = seconds {
-                let next = KubeProxyRules.desired(services: services, endpointSlices: changedSlices, node: config)
-                changeText = ProxyRuleset.diff(from: full, to: next)
+                changeText = tracker.update(services: services, endpointSlices: changedSlices).script
             }
             try fullText.write(toFile: dir + "/full.nft", atomically: true, encoding: .utf8)
             try changeText.write(toFile: dir + "/change.nft", atomically: true, encoding: .utf8)

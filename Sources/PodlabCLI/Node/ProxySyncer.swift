@@ -7,9 +7,9 @@ import PodlabStore
 /// kube-proxy's job on every node: keeps `table ip kube-proxy` in each node's namespace equal to what
 /// `KubeProxyRules.desired` computes from the Services and EndpointSlices.
 ///
-/// The first sync of a node (and the one after a failure) replaces the whole table; later ones apply only the
-/// difference from what the last successful transaction installed, so a changed Service rewrites its own
-/// chains and elements. Each sync is one libnftables transaction per node: a rejected one leaves the previous
+/// The first sync of a node (and the one after a failure) replaces the whole table; later ones apply only what
+/// changed: a `ProxyRulesTracker` per node rebuilds only the Services whose Service or EndpointSlices have a new
+/// resourceVersion and writes commands for their chains and elements alone. Each sync is one libnftables transaction per node: a rejected one leaves the previous
 /// rules in place, is logged with nft's message and line, and the next sync of that node is a full one.
 /// Changes are coalesced: a sync starts at most every `minInterval`, with whatever changed meanwhile.
 actor ProxySyncer {
@@ -24,8 +24,10 @@ actor ProxySyncer {
     let nodes: [Node]
     let logger: Logger
     let minInterval: Duration
-    /// What the last successful transaction installed per node; nil (or absent) means a full sync is due.
-    private var applied: [String: ProxyRuleset] = [:]
+    /// Per node: the desired ruleset, kept up to date one Service at a time.
+    private var trackers: [String: ProxyRulesTracker] = [:]
+    /// Nodes whose kernel table equals their tracker's ruleset. A node not in it gets a full sync next.
+    private var inSync: Set<String> = []
     /// Chains a partial sync stopped using, per node, with when: deleted by a later transaction. Kernels
     /// before 6.2 refuse to delete a chain in the transaction that removes the map element jumping to it
     /// (Debian 12's stock kernel is 6.1), so kube-proxy deletes them a second later; so does podlab.
@@ -62,45 +64,45 @@ actor ProxySyncer {
         let slices = await store.list(Resources.endpointSlices, namespace: nil).items
         var ok = true
         for node in nodes {
-            let desired = KubeProxyRules.desired(services: services, endpointSlices: slices, node: node.config)
+            var tracker = trackers[node.name] ?? ProxyRulesTracker(config: node.config)
+            let update = tracker.update(services: services, endpointSlices: slices)
+            trackers[node.name] = tracker
             let manager = self.manager
             let netns = node.netns
             if let pending = stale[node.name] {
-                if pending.names.contains(where: { desired.chain($0) != nil }) {
-                    // A chain waiting for deletion is wanted again: its old rules are still in the kernel, so
-                    // only a full sync gets it right.
-                    applied[node.name] = nil
+                if pending.names.contains(where: tracker.hasChain) {
+                    // A chain waiting for deletion is wanted again: only a full sync is sure to leave it right.
+                    inSync.remove(node.name)
                     stale[node.name] = nil
-                } else if ContinuousClock.now - pending.since >= Self.staleDelay, let current = applied[node.name] {
-                    let script = current.deleteStaleChains(Array(pending.names))
+                } else if ContinuousClock.now - pending.since >= Self.staleDelay, inSync.contains(node.name) {
+                    let script = tracker.deleteChainsScript(Array(pending.names))
                     do {
                         if !script.isEmpty { try await blocking { _ = try manager.applyNft(script, in: netns) } }
                         stale[node.name] = nil
                     } catch {
-                        applied[node.name] = nil
+                        inSync.remove(node.name)
                         stale[node.name] = nil
                         ok = false
                         logger.error("proxy: deleting \(pending.names.count) unused chains on \(node.name) refused: \(error)")
                     }
                 }
             }
-            let previous = applied[node.name]
-            if previous == desired { continue }
-            let script =
-                previous.map { ProxyRuleset.diff(from: $0, to: desired, deferChainDeletion: true) } ?? desired.render()
-            let removed = previous.map { ProxyRuleset.removedChains(from: $0, to: desired) } ?? []
+            let full = !inSync.contains(node.name)
+            if !full && update.script.isEmpty { continue }
+            let script = full ? tracker.ruleset().render() : update.script
             do {
-                if !script.isEmpty { try await blocking { _ = try manager.applyNft(script, in: netns) } }
-                applied[node.name] = desired
-                if previous == nil { stale[node.name] = nil }  // a full sync rebuilt the table without them
-                if !removed.isEmpty {
-                    stale[node.name] = (Set(removed).union(stale[node.name]?.names ?? []), ContinuousClock.now)
+                try await blocking { _ = try manager.applyNft(script, in: netns) }
+                inSync.insert(node.name)
+                if full {
+                    stale[node.name] = nil  // the table was rebuilt without them
+                } else if !update.removedChains.isEmpty {
+                    stale[node.name] = (Set(update.removedChains).union(stale[node.name]?.names ?? []), ContinuousClock.now)
                 }
             } catch {
-                applied[node.name] = nil
+                inSync.remove(node.name)
                 stale[node.name] = nil
                 ok = false
-                logger.error("proxy: \(previous == nil ? "full" : "partial") sync of \(node.name) refused: \(error)")
+                logger.error("proxy: \(full ? "full" : "partial") sync of \(node.name) refused: \(error)")
             }
         }
         if let announcer = nodes.first {
