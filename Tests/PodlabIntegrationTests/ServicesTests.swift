@@ -138,6 +138,42 @@ struct ServicesTests {
         try c.eventually("green answers every new connection", attempts: 100) { try answers() == ["green": 10] }
     }
 
+    @Test("externalTrafficPolicy Local: the node with the endpoint announces the LoadBalancer IP and the client IP is kept",
+          arguments: KubectlBinary.all.prefix(1))
+    func localLoadBalancer(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("lblocal", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        let manifest = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: who, labels: {app: who}}
+            spec: {nodeName: podlab-worker, containers: [{name: c, image: traefik/whoami}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: who}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, selector: {app: who}, ports: [{port: 80}]}
+            """
+        _ = try c.kubectl(k, ["-n", ns, "apply", "-f", try c.file("who-\(ns).yaml", manifest)])
+        var lbIP = ""
+        try c.eventually("an EXTERNAL-IP") {
+            lbIP = try c.kubectl(k, ["-n", ns, "get", "svc", "who", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]).out
+            return !lbIP.isEmpty
+        }
+        // The only endpoint is on the worker, so the control plane (which would drop the traffic) must not answer.
+        var answer = ""
+        try c.eventually("the LoadBalancer IP answers from outside", attempts: 100) {
+            let r = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-s", "-m", "2", "http://\(lbIP)/"])
+            answer = r.out
+            return r.status == 0 && r.out.contains("Hostname: who")
+        }
+        // No masquerade under Local: the pod sees the outside's own address (the wire's first, 172.18.0.1).
+        #expect(answer.contains("RemoteAddr: 172.18.0.1:"), "\(answer)")
+        let worker = try c.podlab(["shell", "podlab-worker", "--", "/usr/sbin/ip", "-4", "-o", "addr", "show", "dev", "lo"])
+        #expect(worker.out.contains(lbIP + "/32"), "\(worker)")
+    }
+
     @Test("a transaction the kernel rejects leaves traffic on the old rules, is logged, and is retried as a full sync",
           arguments: KubectlBinary.all.prefix(1))
     func rejectedTransaction(_ k: KubectlBinary) throws {

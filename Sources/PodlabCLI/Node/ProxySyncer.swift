@@ -105,40 +105,29 @@ actor ProxySyncer {
                 logger.error("proxy: \(full ? "full" : "partial") sync of \(node.name) refused: \(error)")
             }
         }
-        if let announcer = nodes.first {
-            // The control-plane node answers ARP for every LoadBalancer and wire-subnet external IP, as one
-            // MetalLB L2 speaker would; the Service rules on whichever node receives the packet do the rest.
-            let ips = Self.announced(services)
-            if ips != announcedIPs {
+        // One node answers ARP for each LoadBalancer and wire-subnet external IP, as a MetalLB L2 speaker would
+        // (a node with a local endpoint under externalTrafficPolicy Local); that node's rules do the rest.
+        let wanted = ServiceIPAnnouncement.assign(services: services, endpointSlices: slices, nodes: nodes.map(\.name))
+        // Give addresses up before others take them, so two nodes never answer ARP for one address.
+        for pass in 0..<2 {
+            for node in nodes {
+                let had = announcedIPs[node.name] ?? []
+                // First pass: only removals; second: the full wanted set.
+                let target = pass == 0 ? had.intersection(wanted[node.name] ?? []) : wanted[node.name] ?? []
+                if target == had { continue }
                 let manager = self.manager
+                let netns = node.netns
                 do {
-                    try await blocking { _ = try manager.setLoopbackAddresses(ips, in: announcer.netns) }
-                    announcedIPs = ips
+                    try await blocking { _ = try manager.setLoopbackAddresses(target, in: netns) }
+                    announcedIPs[node.name] = target
                 } catch {
                     ok = false
-                    logger.error("proxy: announcing \(ips.count) service IPs on \(announcer.name): \(error)")
+                    logger.error("proxy: announcing \(target.count) service IPs on \(node.name): \(error)")
                 }
             }
         }
         return ok
     }
 
-    private var announcedIPs: Set<IPv4Address> = []
-
-    /// status.loadBalancer.ingress IPs of LoadBalancer Services, and externalIPs inside the node network.
-    static func announced(_ services: [JSONValue]) -> Set<IPv4Address> {
-        let wire = IPv4CIDR(clamping: IPv4Address(0xAC12_0000), prefixLength: 16)
-        var ips: Set<IPv4Address> = []
-        for svc in services {
-            if svc["spec"]["type"].string == "LoadBalancer" {
-                for ingress in svc["status"]["loadBalancer"]["ingress"].array ?? [] {
-                    if let ip = ingress["ip"].string.flatMap(IPv4Address.init) { ips.insert(ip) }
-                }
-            }
-            for text in svc["spec"]["externalIPs"].array ?? [] {
-                if let ip = text.string.flatMap(IPv4Address.init), wire.contains(ip) { ips.insert(ip) }
-            }
-        }
-        return ips
-    }
+    private var announcedIPs: [String: Set<IPv4Address>] = [:]
 }
