@@ -93,6 +93,20 @@ actor ProxySyncer {
             do {
                 try await blocking { _ = try manager.applyNft(script, in: netns) }
                 inSync.insert(node.name)
+                // Once the new rules are in: UDP flows still pinned to endpoints that went away would keep
+                // sending there (a resolver reusing its source port), so they are deleted, as kube-proxy does.
+                do {
+                    let flows = try await blocking { try manager.udpConntrackFlows(in: netns) }
+                    if !flows.isEmpty {
+                        let (udpServices, udpSlices) = Self.udpOnly(services, slices)
+                        let stale = ConntrackCleanup(services: udpServices, endpointSlices: udpSlices, node: node.config)
+                            .staleFlows(flows)
+                        let gone = try await blocking { try manager.deleteConntrackFlows(stale, in: netns) }
+                        if gone > 0 { logger.info("proxy: deleted \(gone) stale UDP conntrack entries on \(node.name)") }
+                    }
+                } catch {
+                    logger.warning("proxy: conntrack cleanup on \(node.name): \(error)")
+                }
                 if full {
                     stale[node.name] = nil  // the table was rebuilt without them
                 } else if !update.removedChains.isEmpty {
@@ -130,4 +144,16 @@ actor ProxySyncer {
     }
 
     private var announcedIPs: [String: Set<IPv4Address>] = [:]
+
+    /// The Services with a UDP port and their EndpointSlices: all the conntrack cleanup needs, without decoding
+    /// every TCP Service at each sync.
+    static func udpOnly(_ services: [JSONValue], _ slices: [JSONValue]) -> ([JSONValue], [JSONValue]) {
+        let udp = services.filter { svc in (svc["spec"]["ports"].array ?? []).contains { $0["protocol"].string == "UDP" } }
+        let keys = Set(udp.map { ($0["metadata"]["namespace"].string ?? "") + "/" + ($0["metadata"]["name"].string ?? "") })
+        let udpSlices = slices.filter { slice in
+            keys.contains((slice["metadata"]["namespace"].string ?? "") + "/"
+                + (slice["metadata"]["labels"]["kubernetes.io/service-name"].string ?? ""))
+        }
+        return (udp, udpSlices)
+    }
 }
