@@ -63,18 +63,23 @@ let package = Package(
         .target(
             name: "PodlabApps",
             dependencies: [
-                "PodlabModel",
+                "PodlabModel", "PodlabDNS", "PodlabAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Cluster DNS as CoreDNS answers it: the wire codec and the records, pure (no sockets).
+        .target(
+            name: "PodlabDNS",
+            dependencies: ["PodlabModel"]
+        ),
         // ArgumentParser commands and the daemon's wiring (a library, so tests can call it).
         .target(
             name: "PodlabCLI",
             dependencies: [
-                "PodlabModel", "PodlabStore", "PodlabAPI", "PodlabNet", "PodlabApps", "CPodlabShim",
+                "PodlabModel", "PodlabStore", "PodlabAPI", "PodlabNet", "PodlabApps", "PodlabDNS", "CPodlabShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -82,13 +87,17 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
-        .executableTarget(name: "PodlabBench", dependencies: ["PodlabStore", "PodlabModel", "PodlabApps", "PodlabNet"]),
+        .executableTarget(
+            name: "PodlabBench",
+            dependencies: ["PodlabStore", "PodlabModel", "PodlabApps", "PodlabNet", "PodlabDNS"]),
         .testTarget(name: "PodlabModelTests", dependencies: ["PodlabModel"]),
         .testTarget(name: "PodlabStoreTests", dependencies: ["PodlabStore"]),
         .testTarget(name: "PodlabAPITests", dependencies: ["PodlabAPI", "PodlabCLI"]),
         .testTarget(name: "PodlabNetTests", dependencies: ["PodlabNet"]),
         .testTarget(name: "PodlabAppsTests", dependencies: ["PodlabApps"]),
+        .testTarget(name: "PodlabDNSTests", dependencies: ["PodlabDNS"]),
         .testTarget(name: "PodlabIntegrationTests", dependencies: ["PodlabCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )
+

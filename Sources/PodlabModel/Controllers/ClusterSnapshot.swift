@@ -96,6 +96,9 @@ public struct ClusterConfig: Sendable {
     public var kubeletVersion: String
     /// `kubernetes.io/arch` label and `status.nodeInfo.architecture` of bootstrap Nodes.
     public var architecture: String
+    /// Upstream resolvers (`podlab up --dns-upstream`) that cluster DNS forwards outside names to; empty means
+    /// it refuses them, so no query leaves the VM.
+    public var dnsUpstreams: [String] = []
 
     /// Settings with podlab's defaults (pool 172.18.255.200-250, API server port 6443).
     public init(

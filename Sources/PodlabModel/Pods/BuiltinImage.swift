@@ -13,6 +13,9 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
     case demoFetcher = "demo-fetcher"
     /// busybox, alpine, netshoot, shpod, ubuntu, debian, curl images: no server, the command runs.
     case shell
+    /// coredns/coredns: cluster DNS on 53 (UDP and TCP), Prometheus metrics on 9153, /health on 8080 and
+    /// /ready on 8181, answering from the cluster's Services and EndpointSlices as CoreDNS's kubernetes plugin.
+    case coredns
 
     /// The image a user wrote, classified; nil for an image podlab does not have (the pod gets ErrImagePull).
     /// Any registry prefix and any tag or digest are accepted: `docker.io/library/nginx:1.27`, `nginx@sha256:...`.
@@ -25,6 +28,7 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
         case "whoami": return .whoami
         case "minikube-demo-server": return .demoServer
         case "minikube-demo-server-fetcher": return .demoFetcher
+        case "coredns": return .coredns
         case "busybox", "alpine", "netshoot", "shpod", "ubuntu", "debian", "curl", "bash":
             return .shell
         default: return nil
@@ -45,7 +49,7 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
     public static func pullErrorMessage(for image: String) -> String {
         "podlab runs built-in images only and has none named \"\(image)\"; built-in images: nginx, "
             + "bretfisher/httpenv, traefik/whoami (containous/whoami, */whoami), minikube-demo-server, "
-            + "minikube-demo-server-fetcher, and the shell images busybox, alpine, nicolaka/netshoot, "
+            + "minikube-demo-server-fetcher, coredns/coredns, and the shell images busybox, alpine, nicolaka/netshoot, "
             + "jpetazzo/shpod, ubuntu, debian, curlimages/curl"
     }
 
@@ -60,6 +64,7 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
         case .whoami: return 80
         case .demoServer: return 8000
         case .demoFetcher: return 8080
+        case .coredns: return 53
         case .shell: return nil
         }
     }
