@@ -12,6 +12,9 @@ import Synchronization
 enum ContainerShim {
     static func run(runDir: String) -> Never {
         let launch = PodlabInternal.loadLaunch(runDir)
+        // The DNS server's socket to upstream resolvers is made here, in the VM's own network namespace, before
+        // the pod's is entered: pods have no route out of the cluster, a node's resolver does.
+        let upstreamSocket = launch.builtin == .coredns ? openUpstreamSocket() : nil
         do {
             try enterSandbox(launch)
         } catch {
@@ -34,6 +37,9 @@ enum ContainerShim {
             PodlabInternal.fail("container \(launch.containerName): \(error)", code: 125)
         }
         let exit = ExitRecorder(runDir: runDir, startedAt: Date())
+        if launch.builtin == .coredns {
+            runDNSServer(launch, upstreamSocket: upstreamSocket, log: log, exit: exit, stopSignals: stopSignals)
+        }
         if launch.builtin.isResponder {
             runResponder(launch, log: log, exit: exit, stopSignals: stopSignals)
         }
