@@ -10,11 +10,14 @@ struct DaemonCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option var apiPort: Int = 6443
     @Option var nodes: Int = 2
+    @Option var dnsUpstream: [String] = []
+    @Flag var dnsNoUpstream = false
 
     func run() async throws {
         var logger = Logger(label: "podlabd")
         logger.logLevel = global.verbose ? .debug : .info
-        let daemon = Daemon(state: global.state, apiPort: apiPort, nodes: nodes, logger: logger)
+        var daemon = Daemon(state: global.state, apiPort: apiPort, nodes: nodes, logger: logger)
+        daemon.dnsUpstreams = dnsNoUpstream ? [] : dnsUpstream.isEmpty ? nil : dnsUpstream
         do {
             try await daemon.run()
         } catch {

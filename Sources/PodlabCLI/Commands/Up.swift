@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodlabAPI
+import PodlabModel
 import PodlabNet
 
 /// `podlab up`: start podlabd, wait until the API answers, write the kubeconfig.
@@ -13,12 +14,20 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the API to answer") var timeout: Int = 60
     @Option(help: "Prefix of the network namespace names (to run several clusters side by side)")
     var netPrefix: String?
+    @Option(help: ArgumentHelp(
+        "A resolver cluster DNS forwards names outside the cluster to (an IPv4 address, or a resolv.conf path such "
+            + "as /etc/resolv.conf for the nameservers it lists); repeatable. Without it they are refused and no "
+            + "query leaves the VM. 'none' removes upstreams from an existing cluster.", valueName: "address"))
+    var dnsUpstream: [String] = []
 
     func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1-16, got \(nodes)") }
         guard (0...65535).contains(apiPort) else { throw ValidationError("--api-port must be 0-65535, got \(apiPort)") }
         if let netPrefix {
             do { _ = try NetNames(prefix: netPrefix) } catch { throw ValidationError("--net-prefix: \(error)") }
+        }
+        for value in dnsUpstream where value != "none" && !value.hasPrefix("/") && IPv4Address(value) == nil {
+            throw ValidationError("--dns-upstream: '\(value)' is neither an IPv4 address nor a resolv.conf path")
         }
     }
 
@@ -47,6 +56,11 @@ struct Up: AsyncParsableCommand {
         let exe = try Spawn.selfExecutable()
         var argv = [exe, "daemon", "--state-dir", state.path, "--api-port", String(apiPort), "--nodes", String(nodes)]
         if global.verbose { argv.append("--verbose") }
+        if dnsUpstream == ["none"] {
+            argv.append("--dns-no-upstream")
+        } else {
+            for value in dnsUpstream where value != "none" { argv += ["--dns-upstream", value] }
+        }
         let pid = try Spawn.detached(argv, logFile: state.logFile)
         try state.write(state.pidFile, String(pid))
         print(" ✓ Starting podlabd (pid \(pid), log \(state.logFile))")

@@ -11,6 +11,8 @@ public struct Daemon: Sendable {
     public var apiHost: String
     public var apiPort: Int
     public var nodes: Int
+    /// `podlab up --dns-upstream`: resolvers cluster DNS forwards outside names to (nil: leave the Corefile).
+    public var dnsUpstreams: [String]?
     public var logger: Logger
 
     public init(state: StateDir, apiHost: String = "127.0.0.1", apiPort: Int, nodes: Int, logger: Logger) {
@@ -56,10 +58,12 @@ public struct Daemon: Sendable {
         let controlPlane = network.plan.nodes[0]
         let nodeSocket = try NodeListener.open(
             network.manager, netns: controlPlane.netns, address: controlPlane.wireAddress, port: Daemon.nodeAPIPort)
-        let config = ClusterConfig(
+        var config = ClusterConfig(
             nodes: Daemon.nodeNames(nodes), apiServerIP: controlPlane.wireAddress.description,
             apiServerPort: Daemon.nodeAPIPort, rootCACertificate: pki.caPEM, nodeAddresses: addresses)
+        config.dnsUpstreams = dnsUpstreams ?? []
         try await Daemon.bootstrap(store, config: config, logger: logger)
+        if let dnsUpstreams { try await Daemon.setCorefile(store, upstreams: dnsUpstreams, logger: logger) }
         let executable = try Spawn.selfExecutable()
         let streams = PodStreamsConfig(podsDir: state.podsDir, podlabExecutable: executable, spawner: NSExecSpawner())
         let api = KubeAPI(store: store, network: ServiceNetworkConfig(), streams: streams)
@@ -109,6 +113,17 @@ public struct Daemon: Sendable {
             _ = try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Rewrites the `coredns` ConfigMap's Corefile for `upstreams` when it differs (an `up --dns-upstream` on an
+    /// existing cluster); the DNS pods follow the ConfigMap and pick it up within a moment.
+    static func setCorefile(_ store: ClusterStore, upstreams: [String], logger: Logger) async throws {
+        let text = CoreDNSAddon.corefile(upstreams: upstreams)
+        guard var cm = await store.get(Resources.configMaps, namespace: CoreDNSAddon.namespace, name: CoreDNSAddon.name),
+              cm["data"]["Corefile"].string != text else { return }
+        cm["data"]["Corefile"] = .string(text)
+        _ = try await store.update(Resources.configMaps, cm)
+        logger.info("coredns: Corefile now forwards to \(upstreams.isEmpty ? "nothing" : upstreams.joined(separator: " "))")
     }
 
     /// Creates the objects every cluster has (namespaces, the kubernetes and kube-dns Services, nodes)
