@@ -31,7 +31,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential pkg-config git ca-certificates curl wget jq gnupg \
     libnl-3-dev libnl-route-3-dev libcap-dev libnftables-dev nftables iproute2 \
-    dnsutils netcat-openbsd iputils-ping tcpdump python3 python3-venv wrk \
+    dnsutils netcat-openbsd iputils-ping tcpdump python3 python3-venv wrk dnsperf dnsmasq-base \
     libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev >/dev/null
 
 if ! command -v swift >/dev/null 2>&1; then

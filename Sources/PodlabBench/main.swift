@@ -77,6 +77,9 @@ func positiveArgument(_ index: Int, name: String, default value: Int) -> Int {
     return n
 }
 
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "dns" {
+    DNSBench.main(Array(CommandLine.arguments.dropFirst(2)))
+}
 if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "rules" {
     RulesBench.main(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
