@@ -201,6 +201,48 @@ struct DNSTests {
         }
     }
 
+    @Test("an upstream in the coredns ConfigMap gets outside names, through the VM's own namespace")
+    func forwarding() throws {
+        let c = try TestCluster.get()
+        let k = KubectlBinary.all[0]
+        let ns = c.namespace("dnsfwd", k)
+        _ = try c.kubectl(k, ["create", "ns", ns])
+        try Self.client(c, k, ns)
+        // The upstream: dnsmasq on the VM's loopback, knowing one name. It daemonizes and its pid file says which
+        // process to kill afterwards (a long-lived child of this process would inherit its blocked SIGTERM).
+        let pidFile = try c.file("dnsmasq-\(ns).pid", "")
+        let started = try run([
+            "/usr/sbin/dnsmasq", "--user=root", "--port=53533", "--listen-address=127.0.0.1", "--bind-interfaces",
+            "--no-resolv", "--no-hosts", "--pid-file=\(pidFile)", "--address=/podlab-upstream.test/192.0.2.77",
+        ])
+        #expect(started.status == 0, "\(started)")
+        let upstreamPID = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        defer { if upstreamPID > 0 { kill(upstreamPID, SIGKILL) } }
+        try #require(upstreamPID > 0)
+        let original = try c.kubectl(k, ["-n", "kube-system", "get", "cm", "coredns", "-o", "jsonpath={.data.Corefile}"]).out
+        #expect(!original.contains("forward"), "\(original)")
+        func setCorefile(_ text: String) throws {
+            let patch = try JSONSerialization.data(withJSONObject: ["data": ["Corefile": text]])
+            let r = try c.kubectl(k, ["-n", "kube-system", "patch", "cm", "coredns", "--type", "merge", "-p",
+                                      String(decoding: patch, as: UTF8.self)])
+            #expect(r.status == 0, "\(r)")
+        }
+        defer { try? setCorefile(original) }
+        func ask() throws -> Run {
+            try Self.exec(c, k, ns, "client", ["dig", "+time=2", "+tries=1", "podlab-upstream.test"])
+        }
+        try c.eventually("refused while the Corefile has no forward", attempts: 100) { try ask().out.contains("status: REFUSED") }
+        try setCorefile(original.replacingOccurrences(
+            of: "    prometheus :9153\n", with: "    prometheus :9153\n    forward . 127.0.0.1:53533\n"))
+        try c.eventually("the upstream's answer comes back", attempts: 100) {
+            let r = try ask()
+            return r.out.contains("status: NOERROR") && r.out.contains("192.0.2.77")
+        }
+        try setCorefile(original)
+        try c.eventually("refused again without the upstream", attempts: 100) { try ask().out.contains("status: REFUSED") }
+    }
+
     @Test("a malformed packet corpus gets answers and leaves the server answering")
     func malformed() throws {
         let c = try TestCluster.get()

@@ -162,7 +162,14 @@ struct ControllerLifecycleTests {
         let names = { (r: ResourceInfo) in objects.filter { $0.0 == r }.map { $0.1.ctl.name } }
         #expect(names(Resources.namespaces) == ["default", "kube-node-lease", "kube-public", "kube-system"])
         #expect(names(Resources.services) == ["kubernetes", "kube-dns"])
-        #expect(names(Resources.serviceAccounts) == ["default", "default", "default", "default"])
+        #expect(names(Resources.serviceAccounts) == ["default", "default", "default", "default", "coredns"])
+        // kubeadm's CoreDNS add-on: two replicas behind kube-dns, and a Corefile that forwards nowhere by default.
+        let coredns = try #require(objects.first { $0.0 == Resources.deployments }?.1)
+        #expect(coredns.ctl.name == "coredns" && coredns.ctl.namespace == "kube-system")
+        #expect(coredns.at("spec.replicas") == 2 && coredns.at("spec.template.metadata.labels") == ["k8s-app": "kube-dns"])
+        let corefile = try #require(objects.first { $0.0 == Resources.configMaps && $0.1.ctl.name == "coredns" }?.1)
+        #expect(corefile.at("data.Corefile").string?.contains("kubernetes cluster.local in-addr.arpa ip6.arpa {") == true)
+        #expect(corefile.at("data.Corefile").string?.contains("forward") == false)
         let ns = try #require(objects.first { $0.0 == Resources.namespaces }?.1)
         #expect(ns.ctl.labels == ["kubernetes.io/metadata.name": "default"])
         let k8s = try #require(objects.first { $0.1.ctl.name == "kubernetes" }?.1)

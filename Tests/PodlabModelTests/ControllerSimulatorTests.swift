@@ -311,13 +311,14 @@ struct ControllerSimulatorTests {
         let slice = try #require(sim.get(Resources.endpointSlices, "default", "kubernetes"))
         #expect(slice.ctl.labels == ["kubernetes.io/service-name": "kubernetes"])
         #expect(slice["endpoints"][0]["addresses"][0] == "172.18.0.2")
-        // kube-dns has a selector but no pods yet: empty Endpoints and one placeholder slice.
+        // kube-dns selects the two coredns replicas, one per node, with its three ports.
         let dns = try #require(sim.get(Resources.endpoints, "kube-system", "kube-dns"))
-        #expect(dns["subsets"].isNull)
+        #expect(dns["subsets"][0]["addresses"].array?.count == 2)
+        #expect(dns["subsets"][0]["ports"].array?.compactMap { $0["name"].string }.sorted() == ["dns", "dns-tcp", "metrics"])
         let dnsSlices = sim.list(Resources.endpointSlices, "kube-system")
         #expect(dnsSlices.count == 1)
-        #expect(dnsSlices.first?["endpoints"].isNull == true)
-        #expect(sim.list(Resources.serviceAccounts).count == 4)
+        #expect(dnsSlices.first?["endpoints"].array?.count == 2)
+        #expect(sim.list(Resources.serviceAccounts).count == 5)
     }
 
     @Test("a deployment of 3 behind a service ends with 3 ready pods spread over nodes and 3 endpoints")

@@ -156,8 +156,7 @@ public final class CoreDNSServer: Sendable {
             let config = cell.current.config
             let upstreams = cell.corefile.upstreams
             let relay = relay.withLock { $0 }
-            guard let relay, let upstream = upstreams.first, let address = try? SocketAddress(ipAddress: upstream, port: 53)
-            else {
+            guard let relay, let upstream = upstreams.first, let address = Self.socketAddress(upstream) else {
                 metrics.response("REFUSED")
                 send(DNSResponder.reply(to: query, rcode: .refused, config: config))
                 return
@@ -176,6 +175,15 @@ public final class CoreDNSServer: Sendable {
         case .drop:
             break
         }
+    }
+
+    /// `10.0.0.1` (port 53) or `10.0.0.1:5300`, as `forward` takes them.
+    static func socketAddress(_ text: String) -> SocketAddress? {
+        let parts = text.split(separator: ":")
+        guard parts.count <= 2, let port = parts.count == 2 ? Int(parts[1]) : 53, (1...65535).contains(port) else {
+            return nil
+        }
+        return try? SocketAddress(ipAddress: String(parts[0]), port: port)
     }
 
     static func rcodeName(_ reply: [UInt8]) -> String {

@@ -15,8 +15,8 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Prefix of the network namespace names (to run several clusters side by side)")
     var netPrefix: String?
     @Option(help: ArgumentHelp(
-        "A resolver cluster DNS forwards names outside the cluster to (an IPv4 address, or a resolv.conf path such "
-            + "as /etc/resolv.conf for the nameservers it lists); repeatable. Without it they are refused and no "
+        "A resolver cluster DNS forwards names outside the cluster to: an IPv4 address with an optional :port, "
+            + "or /etc/resolv.conf for the nameservers the VM uses; repeatable. Without it they are refused and no "
             + "query leaves the VM. 'none' removes upstreams from an existing cluster.", valueName: "address"))
     var dnsUpstream: [String] = []
 
@@ -26,8 +26,13 @@ struct Up: AsyncParsableCommand {
         if let netPrefix {
             do { _ = try NetNames(prefix: netPrefix) } catch { throw ValidationError("--net-prefix: \(error)") }
         }
-        for value in dnsUpstream where value != "none" && !value.hasPrefix("/") && IPv4Address(value) == nil {
-            throw ValidationError("--dns-upstream: '\(value)' is neither an IPv4 address nor a resolv.conf path")
+        for value in dnsUpstream where value != "none" && value != "/etc/resolv.conf" {
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, IPv4Address(parts[0]) != nil, parts.count == 1 || UInt16(parts[1]).map({ $0 > 0 }) == true
+            else {
+                throw ValidationError(
+                    "--dns-upstream: '\(value)' is neither an IPv4 address (with an optional :port) nor /etc/resolv.conf")
+            }
         }
     }
 
