@@ -26,6 +26,10 @@ public final class CoreDNSServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     private let relay: Mutex<UpstreamRelay?> = Mutex(nil)
 
+    static let vectorReads = 16
+    /// The largest UDP query read whole (EDNS allows more, but a question with an OPT record is ~100 bytes).
+    static let maxQuerySize = 4096
+
     /// The snapshot one event loop answers from; only that loop reads or writes `current`.
     final class SnapshotCell: @unchecked Sendable {
         var current: DNSSnapshot
@@ -106,6 +110,10 @@ public final class CoreDNSServer: Sendable {
             let channel = try await DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: CInt(SO_REUSEPORT))), value: 1)
+                // recvmmsg: up to 16 datagrams per system call when queries queue up. NIO cuts the receive buffer
+                // into equal slices, one per datagram, so the buffer must hold 16 of the largest query we take.
+                .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReads)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReads * Self.maxQuerySize))
                 .channelOption(.maxMessagesPerRead, value: 8)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
