@@ -1,7 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import NIOSSL
 import PodlabModel
 
 extension APIClient {
@@ -10,25 +8,8 @@ extension APIClient {
     /// drops (returns normally) or the task is cancelled. A non-2xx answer throws with the server's message.
     /// This is how podlab's CoreDNS pods follow Services and EndpointSlices, as CoreDNS's informers do.
     public func watch(_ path: String, event: @Sendable (JSONValue) async throws -> Void) async throws {
-        let context = try NIOSSLContext(configuration: tls)
-        let host = self.host
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(5))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: nil)
-                    try channel.pipeline.syncOperations.addHandler(ssl)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
-        try await channel.executeThenClose { inbound, outbound in
-            var headers = HTTPHeaders()
-            headers.add(name: "host", value: "\(host):\(port)")
-            headers.add(name: "accept", value: "application/json")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
-            try await outbound.write(.end(nil))
+        try await connect().executeThenClose { inbound, outbound in
+            try await sendGET(path, on: outbound, close: false)
             var status = 0
             var pending: [UInt8] = []
             for try await part in inbound {

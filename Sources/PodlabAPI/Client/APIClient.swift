@@ -19,26 +19,8 @@ public struct APIClient: Sendable {
 
     /// GETs `path` and returns the status code and body bytes.
     public func get(_ path: String) async throws -> (status: Int, body: [UInt8]) {
-        let context = try NIOSSLContext(configuration: tls)
-        let host = self.host
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(5))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: nil)
-                    try channel.pipeline.syncOperations.addHandler(ssl)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            var headers = HTTPHeaders()
-            headers.add(name: "host", value: "\(host):\(port)")
-            headers.add(name: "accept", value: "application/json")
-            headers.add(name: "connection", value: "close")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
-            try await outbound.write(.end(nil))
+        try await connect().executeThenClose { inbound, outbound in
+            try await sendGET(path, on: outbound, close: true)
             var status = 0
             var body: [UInt8] = []
             for try await part in inbound {
@@ -50,6 +32,34 @@ public struct APIClient: Sendable {
             }
             return (status, body)
         }
+    }
+
+    /// A new mTLS connection speaking HTTP/1.1, for one request.
+    func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        let context = try NIOSSLContext(configuration: tls)
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: nil)
+                    try channel.pipeline.syncOperations.addHandler(ssl)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Writes `GET path` asking for JSON; `close` asks the server to close the connection after answering.
+    func sendGET(_ path: String, on outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>, close: Bool)
+        async throws
+    {
+        var headers = HTTPHeaders()
+        headers.add(name: "host", value: "\(host):\(port)")
+        headers.add(name: "accept", value: "application/json")
+        if close { headers.add(name: "connection", value: "close") }
+        try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
+        try await outbound.write(.end(nil))
     }
 
     /// GETs `path` and parses the JSON answer; a non-2xx status throws with the Status message.
