@@ -2,7 +2,6 @@ import Foundation
 import PodlabAPI
 import PodlabApps
 import PodlabModel
-import Synchronization
 
 extension ContainerShim {
     /// A UDP socket bound to an ephemeral port in the current (the VM's) network namespace, or nil.
@@ -27,29 +26,17 @@ extension ContainerShim {
     static func runDNSServer(
         _ launch: ContainerLaunch, upstreamSocket: Int32?, log: CRILogWriter, exit: ExitRecorder, stopSignals: sigset_t
     ) -> Never {
-        waitForStopSignal(stopSignals) { _ in exit.finish(code: 0, signal: nil, message: nil) }
         let state = URL(fileURLWithPath: launch.runDir).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let done = DispatchSemaphore(value: 0)
-        let failure = Mutex<String?>(nil)
-        Task.detached {
-            do {
-                let pki = try ClusterPKI.load(directory: state + "/pki")
-                let client = APIClient(host: "10.96.0.1", port: 443, tls: try pki.clientTLSConfiguration())
-                let resolvConf = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
-                let server = CoreDNSServer(
-                    client: client, resolvConf: resolvConf, upstreamSocket: upstreamSocket,
-                    threads: min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
-                ) { line in log.write(Array(line.utf8), stream: "stdout") }
-                try await server.run()
-            } catch {
-                log.write(Array("\(error)".utf8), stream: "stderr")
-                failure.withLock { $0 = "\(error)" }
-            }
-            done.signal()
+        runServer(log: log, exit: exit, stopSignals: stopSignals) {
+            let pki = try ClusterPKI.load(directory: state + "/pki")
+            let client = APIClient(host: "10.96.0.1", port: 443, tls: try pki.clientTLSConfiguration())
+            let resolvConf = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+            let server = CoreDNSServer(
+                client: client, resolvConf: resolvConf, upstreamSocket: upstreamSocket,
+                threads: min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+            ) { line in log.write(Array(line.utf8), stream: "stdout") }
+            try await server.run()
         }
-        done.wait()
-        let message = failure.withLock { $0 }
-        exit.finish(code: message == nil ? 0 : 1, signal: nil, message: message)
     }
 }

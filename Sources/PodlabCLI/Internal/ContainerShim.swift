@@ -84,13 +84,22 @@ enum ContainerShim {
     static func runResponder(_ launch: ContainerLaunch, log: CRILogWriter, exit: ExitRecorder, stopSignals: sigset_t)
         -> Never
     {
+        runServer(log: log, exit: exit, stopSignals: stopSignals) {
+            try await Responders.run(launch) { line in log.write(Array(line.utf8), stream: "stdout") }
+        }
+    }
+
+    /// Runs an async server until it returns or fails (exit 1 with its error in the log), or until SIGTERM stops
+    /// the container (exit 0). This process has nothing else to do, so the main thread just waits for it.
+    static func runServer(
+        log: CRILogWriter, exit: ExitRecorder, stopSignals: sigset_t, _ body: @escaping @Sendable () async throws -> Void
+    ) -> Never {
         waitForStopSignal(stopSignals) { _ in exit.finish(code: 0, signal: nil, message: nil) }
-        // The responder is async; this process has nothing else to do, so the main thread just waits for it.
         let done = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
         Task.detached {
             do {
-                try await Responders.run(launch) { line in log.write(Array(line.utf8), stream: "stdout") }
+                try await body()
             } catch {
                 log.write(Array("\(error)".utf8), stream: "stderr")
                 failure.withLock { $0 = "\(error)" }
