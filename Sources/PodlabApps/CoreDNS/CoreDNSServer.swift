@@ -194,10 +194,9 @@ public final class CoreDNSServer: Sendable {
         return try? SocketAddress(ipAddress: String(parts[0]), port: port)
     }
 
+    /// The rcode of an upstream's reply, named as the metrics count it.
     static func rcodeName(_ reply: [UInt8]) -> String {
-        guard reply.count >= 4 else { return "other" }
-        return ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"].dropFirst(0)
-            .enumerated().first { $0.offset == Int(reply[3] & 0x0F) }?.element ?? "other"
+        reply.count >= 4 ? DNSRcode(UInt16(reply[3] & 0x0F)).description : "other"
     }
 
     // MARK: - Channel handlers
@@ -209,6 +208,7 @@ public final class CoreDNSServer: Sendable {
         init(server: CoreDNSServer) { self.server = server }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            reading = true
             let envelope = unwrapInboundIn(data)
             let remote = envelope.remoteAddress
             let channel = context.channel
@@ -216,6 +216,7 @@ public final class CoreDNSServer: Sendable {
             envelope.data.withUnsafeReadableBytes { bytes in
                 server.answer(bytes, over: .udp, on: loop) { [self] reply in
                     let out = AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: reply))
+                    // A reply given later (an upstream's, or its timeout) is outside any read batch: flush it now.
                     if loop.inEventLoop, reading {
                         // Replies to one batch of reads go out together at channelReadComplete (sendmmsg).
                         pendingWrites = true
@@ -227,15 +228,12 @@ public final class CoreDNSServer: Sendable {
             }
         }
 
+        /// Between the first channelRead of a batch and its channelReadComplete.
         private var reading = false
         private var pendingWrites = false
 
-        func channelActive(context: ChannelHandlerContext) {
-            reading = true
-            context.fireChannelActive()
-        }
-
         func channelReadComplete(context: ChannelHandlerContext) {
+            reading = false
             if pendingWrites {
                 pendingWrites = false
                 context.flush()
