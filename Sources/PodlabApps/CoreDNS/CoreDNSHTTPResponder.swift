@@ -1,4 +1,5 @@
 import NIOCore
+import PodlabModel
 import Synchronization
 
 /// CoreDNS's HTTP side: `/health` on 8080 (the `health` plugin: "OK" while the process runs), `/ready` on 8181
@@ -65,20 +66,13 @@ struct Corefile: Equatable, Sendable {
             case "forward" where words.count > 2:
                 for target in words.dropFirst(2) where target != "{" {
                     if target.hasPrefix("/") {
-                        upstreams += Self.nameservers(in: resolvConf)
+                        upstreams += PodFiles.parse(resolvConf).nameservers
                     } else {
                         upstreams.append(target.hasPrefix("dns://") ? String(target.dropFirst(6)) : target)
                     }
                 }
             default: break
             }
-        }
-    }
-
-    static func nameservers(in resolvConf: String) -> [String] {
-        resolvConf.split(separator: "\n").compactMap { line in
-            let w = line.split(separator: " ")
-            return w.count >= 2 && w[0] == "nameserver" ? String(w[1]) : nil
         }
     }
 }

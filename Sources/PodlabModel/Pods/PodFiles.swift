@@ -95,7 +95,8 @@ public enum PodFiles {
         String((pod.spec?.hostname ?? pod.metadata.name ?? "").prefix(63))
     }
 
-    static func parse(_ text: String) -> (nameservers: [String], searches: [String], options: [(String, String?)]) {
+    /// The nameservers, search list and options of a resolv.conf text.
+    public static func parse(_ text: String) -> (nameservers: [String], searches: [String], options: [(String, String?)]) {
         var ns: [String] = []
         var search: [String] = []
         var options: [(String, String?)] = []
