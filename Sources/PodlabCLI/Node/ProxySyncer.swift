@@ -149,11 +149,8 @@ actor ProxySyncer {
     /// every TCP Service at each sync.
     static func udpOnly(_ services: [JSONValue], _ slices: [JSONValue]) -> ([JSONValue], [JSONValue]) {
         let udp = services.filter { svc in (svc["spec"]["ports"].array ?? []).contains { $0["protocol"].string == "UDP" } }
-        let keys = Set(udp.map { ($0["metadata"]["namespace"].string ?? "") + "/" + ($0["metadata"]["name"].string ?? "") })
-        let udpSlices = slices.filter { slice in
-            keys.contains((slice["metadata"]["namespace"].string ?? "") + "/"
-                + (slice["metadata"]["labels"]["kubernetes.io/service-name"].string ?? ""))
-        }
+        let keys = Set(udp.map { ($0["metadata"]["namespace"].string ?? "default") + "/" + ($0["metadata"]["name"].string ?? "") })
+        let udpSlices = slices.filter { KubeProxyRules.owner(ofSlice: $0).map(keys.contains) ?? false }
         return (udp, udpSlices)
     }
 }

@@ -47,11 +47,7 @@ public struct ConntrackCleanup: Sendable, Hashable {
     public init(services: [Service], endpointSlices: [EndpointSlice], node config: KubeProxyConfig) {
         nodePortAddresses = config.nodeIPs.isEmpty ? nil : Set(config.nodeIPs)
         localhostNodePorts = config.localhostNodePorts
-        var slicesByService: [String: [EndpointSlice]] = [:]
-        for slice in endpointSlices {
-            guard let owner = slice.metadata.labels?[KubeProxyRules.serviceNameLabel], !owner.isEmpty else { continue }
-            slicesByService["\(slice.metadata.namespace ?? "default")/\(owner)", default: []].append(slice)
-        }
+        let slicesByService = KubeProxyRules.slicesByService(endpointSlices)
         for service in services {
             let ports = ProxyServicePort.ports(of: service).filter { $0.name.protocol == .udp }
             guard let first = ports.first else { continue }

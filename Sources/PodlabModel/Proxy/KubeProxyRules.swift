@@ -13,11 +13,7 @@ public enum KubeProxyRules {
     public static func desired(
         services: [Service], endpointSlices: [EndpointSlice], node config: KubeProxyConfig
     ) -> ProxyRuleset {
-        var slicesByService: [String: [EndpointSlice]] = [:]
-        for slice in endpointSlices {
-            guard let owner = slice.metadata.labels?[serviceNameLabel], !owner.isEmpty else { continue }
-            slicesByService["\(slice.metadata.namespace ?? "default")/\(owner)", default: []].append(slice)
-        }
+        let slicesByService = Self.slicesByService(endpointSlices)
         var builder = RulesetBuilder(config: config)
         let sorted = services.sorted {
             ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < (
@@ -47,6 +43,32 @@ public enum KubeProxyRules {
 
     /// discovery/v1 `LabelServiceName`.
     static let serviceNameLabel = "kubernetes.io/service-name"
+
+    /// `namespace/service` of the Service an EndpointSlice belongs to (its `kubernetes.io/service-name` label),
+    /// or nil for a slice without one.
+    static func owner(ofSlice slice: EndpointSlice) -> String? {
+        guard let owner = slice.metadata.labels?[serviceNameLabel], !owner.isEmpty else { return nil }
+        return "\(slice.metadata.namespace ?? "default")/\(owner)"
+    }
+
+    /// The same for a slice as the store holds it.
+    public static func owner(ofSlice slice: JSONValue) -> String? {
+        guard let owner = slice["metadata"]["labels"][serviceNameLabel].string, !owner.isEmpty else { return nil }
+        return "\(slice["metadata"]["namespace"].string ?? "default")/\(owner)"
+    }
+
+    /// Slices by `namespace/service` of their owner; slices without one are left out.
+    static func slicesByService<Slice>(_ slices: [Slice], owner: (Slice) -> String?) -> [String: [Slice]] {
+        var out: [String: [Slice]] = [:]
+        for slice in slices {
+            if let key = owner(slice) { out[key, default: []].append(slice) }
+        }
+        return out
+    }
+
+    static func slicesByService(_ slices: [EndpointSlice]) -> [String: [EndpointSlice]] {
+        slicesByService(slices, owner: { owner(ofSlice: $0) })
+    }
 }
 
 // MARK: - The fixed part of the table

@@ -50,20 +50,14 @@ public struct ProxyRulesTracker: Sendable {
     /// sync from the previous state. The first call's script adds everything to an empty table's per-Service
     /// part; callers that do not know the kernel's state use `ruleset().render()` instead.
     public mutating func update(services: [JSONValue], endpointSlices: [JSONValue]) -> Update {
-        var slicesByService: [ServiceKey: [JSONValue]] = [:]
-        for slice in endpointSlices {
-            guard let owner = slice["metadata"]["labels"][KubeProxyRules.serviceNameLabel].string, !owner.isEmpty
-            else { continue }
-            slicesByService[ServiceKey(slice["metadata"]["namespace"].string ?? "default", owner), default: []]
-                .append(slice)
-        }
+        let slicesByService = KubeProxyRules.slicesByService(endpointSlices, owner: { KubeProxyRules.owner(ofSlice: $0) })
         var seen = Set<ServiceKey>()
         var changed: [ServiceKey: ProxyServiceFragment] = [:]
         for service in services {
             guard let name = service["metadata"]["name"].string else { continue }
             let key = ServiceKey(service["metadata"]["namespace"].string ?? "default", name)
             guard seen.insert(key).inserted else { continue }
-            let slices = slicesByService[key] ?? []
+            let slices = slicesByService["\(key.namespace)/\(key.name)"] ?? []
             let print = Fingerprint(service: service, slices: slices)
             if versions[key] == print { continue }
             versions[key] = print

@@ -16,8 +16,7 @@ public enum ServiceIPAnnouncement {
         guard let first = nodes.first else { return out }
         var readyNodes: [String: Set<String>] = [:]
         for slice in endpointSlices {
-            guard let owner = slice["metadata"]["labels"][KubeProxyRules.serviceNameLabel].string else { continue }
-            let key = (slice["metadata"]["namespace"].string ?? "default") + "/" + owner
+            guard let key = KubeProxyRules.owner(ofSlice: slice) else { continue }
             for ep in slice["endpoints"].array ?? [] where ep["conditions"]["ready"].bool != false {
                 if let node = ep["nodeName"].string { readyNodes[key, default: []].insert(node) }
             }
