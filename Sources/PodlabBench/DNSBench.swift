@@ -48,7 +48,7 @@ enum DNSBench {
         Task.detached {
             do {
                 try await server.runStatic(snapshot, dnsPort: port) {
-                    FileManager.default.createFile(atPath: dir + "/ready", contents: nil)
+                    _ = FileManager.default.createFile(atPath: dir + "/ready", contents: nil)
                 }
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
