@@ -1,0 +1,80 @@
+/// The cluster as NetworkPolicy sees it, and the semantics of networking.k8s.io/v1 over it, as pure functions.
+///
+/// A pod is isolated for ingress (egress) when some policy of its namespace selects it with that policyType;
+/// then a connection is allowed in that direction only when a rule of one of those policies allows it (the
+/// allows of all policies add up; nothing ever denies). A connection needs both: the egress side of its
+/// source pod and the ingress side of its destination pod. Replies to an allowed connection are always allowed
+/// (conntrack), and so is what a pod sends to itself.
+public struct PolicyModel: Sendable {
+    public private(set) var pods: [PolicyPod]
+    public private(set) var namespaces: [String: PolicyNamespace]
+    public private(set) var policies: [CompiledPolicy]
+    /// Policies that did not compile, with why: they are left out (and `podlab explain` shows the error).
+    public private(set) var errors: [PolicyError]
+
+    public init(pods: [PolicyPod], namespaces: [PolicyNamespace], policies: [CompiledPolicy], errors: [PolicyError] = []) {
+        self.pods = pods.filter { !$0.hostNetwork }.sorted { $0.key < $1.key }
+        self.namespaces = Dictionary(namespaces.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.policies = policies.sorted { $0.key < $1.key }
+        self.errors = errors
+    }
+
+    /// From objects as the store holds them. Objects that do not decode are skipped; policies that do not
+    /// compile are recorded in `errors`.
+    public init(policies: [JSONValue], pods: [JSONValue], namespaces: [JSONValue]) {
+        var compiled: [CompiledPolicy] = []
+        var errors: [PolicyError] = []
+        for object in policies {
+            guard let policy = try? object.decode(as: NetworkPolicy.self) else { continue }
+            do { compiled.append(try CompiledPolicy(policy)) } catch let e as PolicyError { errors.append(e) } catch {}
+        }
+        self.init(
+            pods: pods.compactMap { try? $0.decode(as: Pod.self) }.filter { pod in
+                // Pods that are done no longer hold their address.
+                let phase = pod.status?.phase
+                return phase != "Succeeded" && phase != "Failed" && pod.metadata.deletionTimestamp == nil
+            }.map(PolicyPod.init),
+            namespaces: namespaces.compactMap { try? $0.decode(as: Namespace.self) }.map(PolicyNamespace.init),
+            policies: compiled, errors: errors)
+    }
+
+    // MARK: - Selection
+
+    /// Labels of namespace `name` (with `kubernetes.io/metadata.name` even when the object is missing).
+    func namespaceLabels(_ name: String) -> [String: String] {
+        namespaces[name]?.labels ?? PolicyNamespace(name: name).labels
+    }
+
+    /// Whether `policy` selects `pod`.
+    public func selects(_ policy: CompiledPolicy, _ pod: PolicyPod) -> Bool {
+        !pod.hostNetwork && pod.namespace == policy.namespace && policy.podSelector.matches(pod.labels)
+    }
+
+    /// The policies that isolate `pod` for ingress (`egress: false`) or egress.
+    public func isolating(_ pod: PolicyPod, egress: Bool) -> [CompiledPolicy] {
+        policies.filter { selects($0, pod) && (egress ? $0.egress : $0.ingress) != nil }
+    }
+
+    /// Whether `pod` matches a pods peer of a policy in `policyNamespace`.
+    public func matches(
+        namespaces nsSelector: LabelSelectorQuery?, pods podSelector: LabelSelectorQuery, policyNamespace: String,
+        pod: PolicyPod
+    ) -> Bool {
+        guard !pod.hostNetwork, podSelector.matches(pod.labels) else { return false }
+        if let nsSelector { return nsSelector.matches(namespaceLabels(pod.namespace)) }
+        return pod.namespace == policyNamespace
+    }
+
+    /// The pods a pods peer stands for (those with an address), sorted by key.
+    public func members(namespaces: LabelSelectorQuery?, pods: LabelSelectorQuery, policyNamespace: String) -> [PolicyPod] {
+        self.pods.filter {
+            $0.ip != nil && matches(namespaces: namespaces, pods: pods, policyNamespace: policyNamespace, pod: $0)
+        }
+    }
+
+    /// The pod holding `ip`, if any.
+    public func pod(at ip: IPv4Address) -> PolicyPod? { pods.first { $0.ip == ip } }
+
+    /// The pod `namespace/name`, if any.
+    public func pod(_ key: String) -> PolicyPod? { pods.first { $0.key == key } }
+}
