@@ -88,6 +88,9 @@ public struct Daemon: Sendable {
                     config: KubeProxyConfig(nodeName: $0.nodeName, nodeIPs: [$0.wireAddress]))
             },
             logger: logger)
+        let policy = PolicySyncer(
+            store: store, manager: network.manager,
+            nodes: network.plan.nodes.map { PolicySyncer.Node(name: $0.nodeName, netns: $0.netns) }, logger: logger)
         let state = self.state
         let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -105,6 +108,7 @@ public struct Daemon: Sendable {
             group.addTask { await controllers.run() }
             group.addTask { await agent.run() }
             group.addTask { await proxy.run() }
+            group.addTask { await policy.run() }
             group.addTask {
                 let signal = await SignalWaiter.waitForTermination()
                 logger.info("received \(signal), shutting down")
