@@ -10,10 +10,18 @@ import PodlabNet
 /// them), and the live packet and byte counters of each endpoint chain, read from that node's kernel.
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the nftables chains, map elements and live counters that implement a Service")
+        abstract: "Show the nftables chains, map elements and live counters that implement a Service or a NetworkPolicy",
+        discussion: """
+            podlab explain svc/NAME [-n NS]            a Service's map elements, chains and endpoint counters
+            podlab explain netpol/NAME [-n NS]         the pods a NetworkPolicy isolates and the peers it allows
+            podlab explain traffic NS/POD NS/POD:PORT[/PROTO]
+                                                       whether a new connection is allowed, by which policies,
+                                                       and the counters of the rules that decide it
+            """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The Service: svc/NAME, service/NAME or NAME") var target: String
+    @Argument(help: "svc/NAME, netpol/NAME, or `traffic`") var target: String
+    @Argument(help: "For traffic: the source pod NS/POD and the destination NS/POD:PORT[/PROTO]") var rest: [String] = []
     @Option(name: [.short, .customLong("namespace")], help: "The Service's namespace") var namespace = "default"
 
     func run() async throws {
@@ -31,12 +39,25 @@ struct Explain: AsyncParsableCommand {
         switch parts.count {
         case 1 where !parts[0].isEmpty: return parts[0]
         case 2 where ["svc", "service", "services"].contains(parts[0].lowercased()) && !parts[1].isEmpty: return parts[1]
-        default: throw CLIError("\"\(target)\" is not a Service: use svc/NAME (podlab explain shows Services only)")
+        default: throw CLIError("\"\(target)\" is not a Service: use svc/NAME, netpol/NAME or traffic")
         }
     }
 
     func explain() async throws {
         try Privilege.require(for: "explain")
+        let lower = target.lowercased()
+        if lower == "traffic" {
+            guard rest.count == 2 else {
+                throw CLIError("explain traffic needs a source and a destination: NS/POD NS/POD:PORT[/PROTO]")
+            }
+            return try await explainTraffic(from: rest[0], to: rest[1])
+        }
+        if let slash = lower.firstIndex(of: "/"),
+           ["netpol", "networkpolicy", "networkpolicies"].contains(String(lower[..<slash]))
+        {
+            return try await explainPolicy(String(target[target.index(after: slash)...]))
+        }
+        guard rest.isEmpty else { throw CLIError("unexpected arguments: \(rest.joined(separator: " "))") }
         let name = try Self.serviceName(target)
         let state = global.state
         guard state.runningDaemon() != nil, let port = state.read(state.portFile).flatMap(Int.init) else {
@@ -93,7 +114,7 @@ struct Explain: AsyncParsableCommand {
     }
 
     /// `nft list chain` for each chain, read on a thread that has entered the node's network namespace.
-    static func liveChains(_ chains: [String], netns: String) throws -> [String: String] {
+    static func liveChains(_ chains: [String], netns: String, table: String = "ip kube-proxy") throws -> [String: String] {
         let path = "/run/netns/" + netns
         let result = Mutex<Result<[String: String], CLIError>>(.success([:]))
         let done = DispatchSemaphore(value: 0)
@@ -108,7 +129,7 @@ struct Explain: AsyncParsableCommand {
             close(fd)
             var out: [String: String] = [:]
             if let nft = try? NftContext(subject: "netns \(netns)") {
-                for chain in chains { out[chain] = try? nft.run("list chain ip kube-proxy \(chain)") }
+                for chain in chains { out[chain] = try? nft.run("list chain \(table) \(chain)") }
             }
             result.withLock { $0 = .success(out) }
         }
