@@ -84,6 +84,10 @@ if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "rules" {
     RulesBench.main(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "netpol" {
+    NetpolBench.main(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "responder" {
     await ResponderBench.main(Array(CommandLine.arguments.dropFirst(2)))
 }
