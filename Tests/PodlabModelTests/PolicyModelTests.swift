@@ -285,3 +285,30 @@ struct PolicyModelTests {
         #expect(try compile("{podSelector: {}}").egress == nil)
     }
 }
+
+@Suite("NetworkPolicy model from stored objects")
+struct PolicyModelObjectsTests {
+    @Test("pods are read with their named ports; finished and deleting pods are left out")
+    func fromJSON() throws {
+        func pod(_ name: String, phase: String, deleting: Bool = false) -> JSONValue {
+            var meta: JSONValue = ["name": .string(name), "namespace": "x", "labels": ["pod": .string(name)]]
+            if deleting { meta["deletionTimestamp"] = "2026-01-01T00:00:00Z" }
+            return ["apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                    "spec": ["nodeName": "n1", "containers": [["name": "c", "image": "nginx",
+                             "ports": [["name": "web", "containerPort": 8080], ["containerPort": 9000]]]]],
+                    "status": ["phase": .string(phase), "podIP": "10.244.1.9"]]
+        }
+        let policy: JSONValue = ["apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                                 "metadata": ["name": "bad", "namespace": "x"],
+                                 "spec": ["podSelector": [:], "ingress": [["ports": [["protocol": "ICMP"]]]]]]
+        let m = PolicyModel(
+            policies: [policy],
+            pods: [pod("a", phase: "Running"), pod("b", phase: "Succeeded"), pod("c", phase: "Running", deleting: true)],
+            namespaces: [["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "x", "labels": ["team": "t"]]]])
+        #expect(m.pods.map(\.key) == ["x/a"])
+        #expect(m.pods.first?.ports == [PolicyPod.NamedPort(name: "web", port: 8080)])
+        #expect(m.pods.first?.node == "n1" && m.pods.first?.ip == IPv4Address("10.244.1.9"))
+        #expect(m.namespaces["x"]?.labels == ["team": "t", "kubernetes.io/metadata.name": "x"])
+        #expect(m.policies.isEmpty && m.errors.map(\.field) == ["spec.ingress[0].ports[0].protocol"])
+    }
+}

@@ -19,22 +19,26 @@ public struct PolicyModel: Sendable {
         self.errors = errors
     }
 
-    /// From objects as the store holds them. Objects that do not decode are skipped; policies that do not
-    /// compile are recorded in `errors`.
+    /// From objects as the store holds them. Pods that are done or being deleted are left out; policies that do
+    /// not decode or compile are recorded in `errors`.
     public init(policies: [JSONValue], pods: [JSONValue], namespaces: [JSONValue]) {
         var compiled: [CompiledPolicy] = []
         var errors: [PolicyError] = []
         for object in policies {
-            guard let policy = try? object.decode(as: NetworkPolicy.self) else { continue }
-            do { compiled.append(try CompiledPolicy(policy)) } catch let e as PolicyError { errors.append(e) } catch {}
+            do {
+                compiled.append(try CompiledPolicy(try object.decode(as: NetworkPolicy.self)))
+            } catch let e as PolicyError {
+                errors.append(e)
+            } catch {
+                let key = "\(object["metadata"]["namespace"].string ?? "default")/\(object["metadata"]["name"].string ?? "")"
+                errors.append(PolicyError(policy: key, field: "spec", problem: "\(error)"))
+            }
         }
         self.init(
-            pods: pods.compactMap { try? $0.decode(as: Pod.self) }.filter { pod in
-                // Pods that are done no longer hold their address.
-                let phase = pod.status?.phase
-                return phase != "Succeeded" && phase != "Failed" && pod.metadata.deletionTimestamp == nil
-            }.map(PolicyPod.init),
-            namespaces: namespaces.compactMap { try? $0.decode(as: Namespace.self) }.map(PolicyNamespace.init),
+            pods: pods.compactMap(PolicyPod.init(json:)),
+            namespaces: namespaces.compactMap { ns in
+                ns["metadata"]["name"].string.map { PolicyNamespace(name: $0, labels: ns["metadata"]["labels"].stringMap ?? [:]) }
+            },
             policies: compiled, errors: errors)
     }
 

@@ -55,6 +55,26 @@ public struct PolicyPod: Sendable, Hashable {
             hostNetwork: pod.spec?.hostNetwork ?? false)
     }
 
+    /// From a Pod as the store holds it, read field by field (a Codable decode of every pod at every sync costs
+    /// more than the rest of the model). Nil for a pod that is done (Succeeded, Failed) or being deleted: its
+    /// address is gone or about to be.
+    public init?(json pod: JSONValue) {
+        let meta = pod["metadata"]
+        let phase = pod["status"]["phase"].string
+        guard phase != "Succeeded", phase != "Failed", meta["deletionTimestamp"].string == nil else { return nil }
+        var ports: [NamedPort] = []
+        for container in pod["spec"]["containers"].array ?? [] {
+            for p in container["ports"].array ?? [] {
+                guard let name = p["name"].string, !name.isEmpty, let port = p["containerPort"].int else { continue }
+                ports.append(NamedPort(name: name, port: port, protocol: p["protocol"].string ?? "TCP"))
+            }
+        }
+        self.init(
+            namespace: meta["namespace"].string ?? "default", name: meta["name"].string ?? "",
+            ip: pod["status"]["podIP"].string.flatMap { IPv4Address($0) }, labels: meta["labels"].stringMap ?? [:],
+            node: pod["spec"]["nodeName"].string, ports: ports, hostNetwork: pod["spec"]["hostNetwork"].bool ?? false)
+    }
+
     /// The port number `name` stands for on this pod over `proto`, or nil when no container port has that name.
     public func port(named name: String, protocol proto: String) -> Int? {
         ports.first { $0.name == name && $0.protocol == proto }?.port
