@@ -8,12 +8,14 @@
 # `kubectl apply` of a deny policy to the first connection a client pod sees blocked (a probe loop inside the pod
 # opening a new connection every ~2 ms, same clock), p50/p99 over APPLIES applies, as a ratio to the time
 # `kubectl apply` itself takes to return in the same runs.
+# Part 3, data path (same cluster, WRK=1, the default): wrk requests/s from the client pod to the server pod with
+# 100 policies isolating the server (the one that admits the client last) as a ratio to no policy, runs ABAB.
 #
 #   sudo scripts/bench/netpol.sh
 #
 # Environment (optional): PODLAB_BENCH (default: the release PodlabBench in .build-bench), POLICIES=500, PODS=1000,
 # RUNS=3 (each run prints its own line; compare the ratios); LATENCY=0 skips part 2; PODLAB (default: the
-# release podlab in .build-bench), APPLIES=50, KUBECTL=kubectl.
+# release podlab in .build-bench), APPLIES=50, KUBECTL=kubectl; WRK=0 skips part 3, DURATION=5 (seconds per wrk run, <= 30).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 POLICIES=${POLICIES:-500}
@@ -22,11 +24,15 @@ RUNS=${RUNS:-3}
 LATENCY=${LATENCY:-1}
 APPLIES=${APPLIES:-50}
 KUBECTL=${KUBECTL:-kubectl}
+WRK=${WRK:-1}
+DURATION=${DURATION:-5}
 die() { echo "error: $*" >&2; exit 1; }
 [[ $POLICIES =~ ^[1-9][0-9]*$ ]] && ((POLICIES <= 5000)) || die "POLICIES must be 1-5000, got '$POLICIES'"
 [[ $PODS =~ ^[1-9][0-9]*$ ]] && ((PODS >= 2 && PODS <= 10000)) || die "PODS must be 2-10000, got '$PODS'"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] && ((RUNS <= 20)) || die "RUNS must be 1-20, got '$RUNS'"
 [[ $APPLIES =~ ^[1-9][0-9]*$ ]] && ((APPLIES <= 200)) || die "APPLIES must be 1-200, got '$APPLIES'"
+[[ $DURATION =~ ^[1-9][0-9]*$ ]] && ((DURATION <= 30)) || die "DURATION must be 1-30 seconds, got '$DURATION'"
+((WRK == 0)) || command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
 (( $(id -u) == 0 )) || die "run as root (it creates network namespaces)"
 command -v nft >/dev/null || die "nft is missing (apt-get install nftables)"
 if [[ -z ${PODLAB_BENCH:-} ]]; then
@@ -133,4 +139,38 @@ l50=$(pct "$WORK/latency" 0.5); l99=$(pct "$WORK/latency" 0.99)
 a50=$(pct "$WORK/apply" 0.5); a99=$(pct "$WORK/apply" 0.99)
 awk -v l50="$l50" -v l99="$l99" -v a50="$a50" -v a99="$a99" -v n="$APPLIES" 'BEGIN {
     printf "apply -> first blocked connection over %d applies: p50 %.0f ms, p99 %.0f ms; kubectl apply itself p50 %.0f ms, p99 %.0f ms -> %.2fx / %.2fx\n", n, l50 * 1000, l99 * 1000, a50 * 1000, a99 * 1000, l50 / a50, l99 / a99
+}'
+
+((WRK)) || exit 0
+
+# Part 3: wrk client -> server pod IP, no policy vs 100 policies isolating the server.
+{
+    for ((j = 1; j <= 99; j++)); do
+        printf -- '---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p%d, namespace: bench}\n' "$j"
+        printf 'spec:\n  podSelector: {matchLabels: {app: server}}\n'
+        printf '  ingress: [{from: [{podSelector: {matchLabels: {app: other%d}}}], ports: [{port: 80}]}]\n' "$j"
+    done
+    printf -- '---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p100, namespace: bench}\n'
+    printf 'spec:\n  podSelector: {matchLabels: {app: server}}\n'
+    printf '  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: 80}]}]\n'
+} >"$WORK/policies.yaml"
+NODE=$(k -n bench get pod server -o jsonpath='{.spec.nodeName}')
+rules() {
+    timeout 30 "$PODLAB" shell --state-dir "$STATE" "$NODE" -- nft list chain inet podlab-netpol ingress-bench/server \
+        2>/dev/null | grep -c 'return comment' || true
+}
+rps() { k -n bench exec client -- wrk -t1 -c20 -d"${DURATION}s" "http://$IP/" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
+declare -A R
+for round in 1 2; do
+    R[none$round]=$(rps)
+    k apply -f "$WORK/policies.yaml" >/dev/null
+    for _ in $(seq 100); do (( $(rules) >= 100 )) && break; sleep 0.1; done
+    (( $(rules) >= 100 )) || die "the 100 policies did not reach node $NODE"
+    R[pol$round]=$(rps)
+    k -n bench delete networkpolicy --all >/dev/null
+    k -n bench exec client -- /usr/bin/python3 -c "$OPEN" "$IP" || die "traffic did not come back after the delete"
+done
+awk -v a1="${R[none1]}" -v a2="${R[none2]}" -v b1="${R[pol1]}" -v b2="${R[pol2]}" -v d="$DURATION" 'BEGIN {
+    a = (a1 + a2) / 2; b = (b1 + b2) / 2
+    printf "wrk -t1 -c20 pod -> pod, 2 x %d s each: no policy %.0f req/s (%s/%s), 100 policies %.0f req/s (%s/%s) -> %.3f (goal >= 0.95)\n", d, a, a1, a2, b, b1, b2, b / a
 }'
