@@ -96,3 +96,22 @@ struct PolicyRulesTests {
         ]])
     }
 }
+
+@Suite("podlab explain netpol text")
+struct PolicyDescribeTests {
+    @Test("a policy is described by the pods it selects and the peers it admits now")
+    func describe() throws {
+        let m = try PolicyFixtures.model(PolicyRulesTests.fromB)
+        #expect(m.describe(m.policies[0]) == [
+            "NetworkPolicy x/allow-b",
+            "  selects 1 pod(s) in x with {pod=a}: a (10.244.1.2)",
+            "  ingress: isolated; allowed:",
+            "    rule 0: from these peers on 80/TCP, serve-81-tcp/TCP (named), 1000-1010/UDP",
+            "      pods {pod=b} in namespace x: x/b (10.244.1.3)",
+            "      ipBlock 172.18.0.0/16 except 172.18.0.100/32",
+            "  egress: isolated; allowed:",
+            "    rule 0: to these peers on serve-80-udp/UDP (named)",
+            "      pods {} in namespaces {ns=y}: y/a (10.244.2.2), y/b (10.244.2.3), y/c (10.244.2.4)",
+        ])
+    }
+}
