@@ -11,12 +11,17 @@ public struct PolicyModel: Sendable {
     public private(set) var policies: [CompiledPolicy]
     /// Policies that did not compile, with why: they are left out (and `podlab explain` shows the error).
     public private(set) var errors: [PolicyError]
+    /// Indexes, so that a sync of many pods and policies does not match every selector against every pod.
+    private var podsByNamespace: [String: [PolicyPod]] = [:]
+    private var policiesByNamespace: [String: [CompiledPolicy]] = [:]
 
     public init(pods: [PolicyPod], namespaces: [PolicyNamespace], policies: [CompiledPolicy], errors: [PolicyError] = []) {
         self.pods = pods.filter { !$0.hostNetwork }.sorted { $0.key < $1.key }
         self.namespaces = Dictionary(namespaces.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.policies = policies.sorted { $0.key < $1.key }
         self.errors = errors
+        for pod in self.pods { podsByNamespace[pod.namespace, default: []].append(pod) }
+        for policy in self.policies { policiesByNamespace[policy.namespace, default: []].append(policy) }
     }
 
     /// From objects as the store holds them. Pods that are done or being deleted are left out; policies that do
@@ -56,7 +61,7 @@ public struct PolicyModel: Sendable {
 
     /// The policies that isolate `pod` for ingress (`egress: false`) or egress.
     public func isolating(_ pod: PolicyPod, egress: Bool) -> [CompiledPolicy] {
-        policies.filter { selects($0, pod) && (egress ? $0.egress : $0.ingress) != nil }
+        (policiesByNamespace[pod.namespace] ?? []).filter { selects($0, pod) && (egress ? $0.egress : $0.ingress) != nil }
     }
 
     /// Whether `pod` matches a pods peer of a policy in `policyNamespace`.
@@ -71,8 +76,11 @@ public struct PolicyModel: Sendable {
 
     /// The pods a pods peer stands for (those with an address), sorted by key.
     public func members(namespaces: LabelSelectorQuery?, pods: LabelSelectorQuery, policyNamespace: String) -> [PolicyPod] {
-        self.pods.filter {
-            $0.ip != nil && matches(namespaces: namespaces, pods: pods, policyNamespace: policyNamespace, pod: $0)
+        // Only the namespaces the peer can match, in name order (so the result stays sorted by key).
+        let names = namespaces == nil
+            ? [policyNamespace] : podsByNamespace.keys.sorted().filter { namespaces?.matches(namespaceLabels($0)) == true }
+        return names.flatMap { ns in
+            (podsByNamespace[ns] ?? []).filter { !$0.hostNetwork && $0.ip != nil && pods.matches($0.labels) }
         }
     }
 
