@@ -49,7 +49,8 @@ enum NetpolBench {
                 spec["policyTypes"] = ["Ingress", "Egress"]
             }
             return ["apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                    "metadata": ["name": .string("p\(j)"), "namespace": .string("ns\(j % 10)")], "spec": spec]
+                    "metadata": ["name": .string("p\(j)"), "namespace": .string("ns\(j % 10)"), "resourceVersion": "1"],
+                    "spec": spec]
         }
     }
 
@@ -65,17 +66,21 @@ enum NetpolBench {
             let (nsObjects, policyObjects) = (namespaces(), policies(p))
             let before = pods(n)
             let after = pods(n, changed: 3)
-            // As podlabd's PolicySyncer does it: the model from the objects, the node's ruleset, a full render;
-            // then the change as element updates against the installed ruleset.
+            // As podlabd's PolicySyncer does it: the model from the objects (policies compiled once, then taken
+            // from the cache by resourceVersion), the node's ruleset, a full render; then the change as element
+            // updates against the installed ruleset.
             var full = PolicyRules.desired(PolicyModel(policies: [], pods: [], namespaces: []), node: node)
             var fullText = ""
+            var cache = PolicyCompileCache()
             let modelFull = RulesBench.seconds {
-                full = PolicyRules.desired(PolicyModel(policies: policyObjects, pods: before, namespaces: nsObjects), node: node)
+                full = PolicyRules.desired(
+                    PolicyModel(policies: policyObjects, pods: before, namespaces: nsObjects, cache: &cache), node: node)
                 fullText = full.render()
             }
             var changeText = ""
             let modelChange = RulesBench.seconds {
-                let next = PolicyRules.desired(PolicyModel(policies: policyObjects, pods: after, namespaces: nsObjects), node: node)
+                let next = PolicyRules.desired(
+                    PolicyModel(policies: policyObjects, pods: after, namespaces: nsObjects, cache: &cache), node: node)
                 changeText = next.elementUpdate(from: full) ?? next.render()
             }
             try fullText.write(toFile: dir + "/full.nft", atomically: true, encoding: .utf8)

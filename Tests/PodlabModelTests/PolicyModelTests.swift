@@ -312,3 +312,24 @@ struct PolicyModelObjectsTests {
         #expect(m.policies.isEmpty && m.errors.map(\.field) == ["spec.ingress[0].ports[0].protocol"])
     }
 }
+
+@Suite("NetworkPolicy compile cache")
+struct PolicyCompileCacheTests {
+    func policy(_ version: String, app: String) -> JSONValue {
+        ["apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": ["name": "p", "namespace": "x", "resourceVersion": .string(version)],
+         "spec": ["podSelector": ["matchLabels": ["app": .string(app)]]]]
+    }
+
+    @Test("a policy is compiled again only when its resourceVersion changes")
+    func reuse() {
+        var cache = PolicyCompileCache()
+        let first = cache.compile([policy("1", app: "a")]).policies
+        #expect(first.map(\.podSelector.description) == ["app=a"])
+        // Same resourceVersion: the cached compilation stands (the store never changes an object without one).
+        #expect(cache.compile([policy("1", app: "b")]).policies.map(\.podSelector.description) == ["app=a"])
+        #expect(cache.compile([policy("2", app: "b")]).policies.map(\.podSelector.description) == ["app=b"])
+        #expect(cache.compile([]).policies.isEmpty)
+        #expect(cache.compile([policy("2", app: "c")]).policies.map(\.podSelector.description) == ["app=c"])
+    }
+}

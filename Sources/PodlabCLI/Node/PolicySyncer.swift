@@ -26,6 +26,8 @@ actor PolicySyncer {
     /// Per node: the ruleset the kernel holds (the last transaction that succeeded). Missing: unknown, so the
     /// next sync rebuilds the table.
     private var installed: [String: PolicyRuleset] = [:]
+    /// Compiled policies by resourceVersion, so a pod or namespace change compiles no policy again.
+    private var cache = PolicyCompileCache()
     /// The compile errors last logged, so an unchanged bad policy is not logged at every pod update.
     private var reportedErrors: [PolicyError] = []
 
@@ -58,7 +60,7 @@ actor PolicySyncer {
         let model = PolicyModel(
             policies: await store.list(Resources.networkPolicies, namespace: nil).items,
             pods: await store.list(Resources.pods, namespace: nil).items,
-            namespaces: await store.list(Resources.namespaces, namespace: nil).items)
+            namespaces: await store.list(Resources.namespaces, namespace: nil).items, cache: &cache)
         if model.errors != reportedErrors {
             for error in model.errors { logger.error("netpol: not enforced: \(error)") }
             reportedErrors = model.errors

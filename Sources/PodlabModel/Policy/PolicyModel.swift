@@ -25,26 +25,21 @@ public struct PolicyModel: Sendable {
     }
 
     /// From objects as the store holds them. Pods that are done or being deleted are left out; policies that do
-    /// not decode or compile are recorded in `errors`.
-    public init(policies: [JSONValue], pods: [JSONValue], namespaces: [JSONValue]) {
-        var compiled: [CompiledPolicy] = []
-        var errors: [PolicyError] = []
-        for object in policies {
-            do {
-                compiled.append(try CompiledPolicy(try object.decode(as: NetworkPolicy.self)))
-            } catch let e as PolicyError {
-                errors.append(e)
-            } catch {
-                let key = "\(object["metadata"]["namespace"].string ?? "default")/\(object["metadata"]["name"].string ?? "")"
-                errors.append(PolicyError(policy: key, field: "spec", problem: "\(error)"))
-            }
-        }
+    /// not decode or compile are recorded in `errors`. `cache` keeps compiled policies between calls.
+    public init(policies: [JSONValue], pods: [JSONValue], namespaces: [JSONValue], cache: inout PolicyCompileCache) {
+        let (compiled, errors) = cache.compile(policies)
         self.init(
             pods: pods.compactMap(PolicyPod.init(json:)),
             namespaces: namespaces.compactMap { ns in
                 ns["metadata"]["name"].string.map { PolicyNamespace(name: $0, labels: ns["metadata"]["labels"].stringMap ?? [:]) }
             },
             policies: compiled, errors: errors)
+    }
+
+    /// The same without a cache kept between calls.
+    public init(policies: [JSONValue], pods: [JSONValue], namespaces: [JSONValue]) {
+        var cache = PolicyCompileCache()
+        self.init(policies: policies, pods: pods, namespaces: namespaces, cache: &cache)
     }
 
     // MARK: - Selection
