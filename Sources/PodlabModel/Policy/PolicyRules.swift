@@ -36,6 +36,17 @@ public enum PolicyRules {
     struct Builder {
         let model: PolicyModel
         var sets: [String: PolicyRuleset.NamedSet] = [:]
+        /// Set names by meaning: the hash is computed once per distinct peer, not once per rule using it.
+        var names: [String: String] = [:]
+
+        /// The set for `meaning`, made with `elements()` the first time it is asked for.
+        mutating func set(_ prefix: String, _ meaning: String, type: String, _ elements: () -> [String]) -> String {
+            if let name = names[meaning] { return name }
+            let name = PolicyRules.setName(prefix, meaning)
+            names[meaning] = name
+            sets[name] = PolicyRuleset.NamedSet(name: name, type: type, comment: meaning, elements: elements())
+            return name
+        }
 
         /// The rules of one pod's chain: its own traffic first (a pod reaching itself through a Service), then
         /// one `return` per peer and port of every rule of every isolating policy, then the drop.
@@ -91,12 +102,10 @@ public enum PolicyRules {
                 return "\(field) \(cidr)"
                     + (except.isEmpty ? "" : " \(field) != { \(except.map(\.description).joined(separator: ", ")) }")
             case .pods(let nsSel, let podSel)?:
-                let meaning = Self.meaning(nsSel, podSel, policy: policy)
-                let name = PolicyRules.setName("pods", meaning)
-                if sets[name] == nil {
-                    let ips = model.members(namespaces: nsSel, pods: podSel, policyNamespace: policy.namespace)
+                let model = self.model
+                let name = set("pods", Self.meaning(nsSel, podSel, policy: policy), type: "ipv4_addr") {
+                    model.members(namespaces: nsSel, pods: podSel, policyNamespace: policy.namespace)
                         .compactMap(\.ip).sorted().map(\.description)
-                    sets[name] = PolicyRuleset.NamedSet(name: name, type: "ipv4_addr", comment: meaning, elements: ips)
                 }
                 return "\(field) @\(name)"
             }
@@ -127,15 +136,11 @@ public enum PolicyRules {
                     return cidr.contains(ip) && !except.contains { $0.contains(ip) }
                 }
             }
-            let meaning = "\(peerText) port \(name)/\(proto)"
-            let setName = PolicyRules.setName("ports", meaning)
-            if sets[setName] == nil {
-                let elements = candidates.compactMap { p -> String? in
+            let setName = set("ports", "\(peerText) port \(name)/\(proto)", type: "ipv4_addr . inet_proto . inet_service") {
+                candidates.compactMap { p -> String? in
                     guard let ip = p.ip, let n = p.port(named: name, protocol: proto) else { return nil }
                     return "\(ip) . \(proto.lowercased()) . \(n)"
                 }.sorted()
-                sets[setName] = PolicyRuleset.NamedSet(
-                    name: setName, type: "ipv4_addr . inet_proto . inet_service", comment: meaning, elements: elements)
             }
             return setName
         }

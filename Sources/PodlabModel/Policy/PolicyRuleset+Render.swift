@@ -47,8 +47,8 @@ extension PolicyRuleset {
 
     /// `ip : jump chain`, sorted by address.
     static func mapElements(_ map: [String: String]) -> [String] {
-        map.sorted { (IPv4Address($0.key)?.value ?? 0) < (IPv4Address($1.key)?.value ?? 0) }
-            .map { "\($0.key) : jump \($0.value)" }
+        map.map { (IPv4Address($0.key)?.value ?? 0, "\($0.key) : jump \($0.value)") }
+            .sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// One `add|delete element` command for all of `elements`, or nothing when there are none.
