@@ -27,7 +27,14 @@ public enum LabLoader {
         } catch let e as LabFileError {
             throw e
         } catch let e as YamlError {
-            throw LabFileError(source: source, line: 1, column: 1, field: "", problem: "not YAML: \(e)")
+            switch e {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+                throw LabFileError(source: source, line: mark.line, column: mark.column, field: "", problem: "not YAML: \(what)")
+            default:
+                throw LabFileError(source: source, line: 1, column: 1, field: "", problem: "not YAML: \(e)")
+            }
         }
         let r = Reader(source: source)
         let top = LabNode(node: root, path: "")

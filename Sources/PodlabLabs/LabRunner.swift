@@ -34,8 +34,8 @@ public struct LabRunner: Sendable {
     }
 
     /// Runs one step's checks (what `podlab lab check` does).
-    public func check(_ step: LabStep, index: Int, lab: Lab, reporter: LabReporter) {
-        let checks = CheckRunner(cluster: cluster)
+    public func check(_ step: LabStep, index: Int, lab: Lab, reporter: LabReporter, maxWait: Int = 300) {
+        let checks = CheckRunner(cluster: cluster, maxWait: maxWait)
         for c in step.checks {
             let start = Date()
             let outcome = checks.run(c)

@@ -206,7 +206,8 @@ func checkStep(_ options: LabOptions, lab: Lab, index: Int, workDir: String) thr
     let step = lab.steps[index]
     print("Checking step \(index + 1)/\(lab.steps.count): \(step.title)")
     if step.checks.isEmpty { print("  (this step has nothing to check)") }
-    LabRunner(cluster: cluster).check(step, index: index, lab: lab, reporter: reporter)
+    // The learner just typed the commands: give pods a few seconds to become ready, not the lab run's minutes.
+    LabRunner(cluster: cluster).check(step, index: index, lab: lab, reporter: reporter, maxWait: 5)
     return !reporter.failed
 }
 
