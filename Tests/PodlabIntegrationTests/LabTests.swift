@@ -29,6 +29,14 @@ struct LabTests {
         try run(["/bin/bash", "-c", "cd \(dir) && \(command)"], env: ["HOME": c.home, "KUBECONFIG": c.kubeconfig], timeout: .seconds(90))
     }
 
+    /// Scales a Deployment in `default` to 0 and waits until its pods are gone.
+    static func scaleToZero(_ c: TestCluster, _ k: KubectlBinary, _ deployment: String, selector: String) throws {
+        _ = try c.kubectl(k, ["scale", "deployment/\(deployment)", "--replicas=0"])
+        try c.eventually("the pods of \(deployment) are gone", attempts: 200) {
+            try c.kubectl(k, ["get", "pods", "-l", selector, "-o", "name"]).out.isEmpty
+        }
+    }
+
     @Test("podlab lab run --all --format tap passes all five labs")
     func all() throws {
         let c = try Self.cluster.get()
@@ -64,10 +72,7 @@ struct LabTests {
         // service-discovery: no pods behind the Service.
         r = try Self.lab(c, "run", ["service-discovery", "--step", "2", "--keep"])
         #expect(r.status == 0, "\(r)")
-        _ = try c.kubectl(k, ["scale", "deployment/minikube-demo-server-deployment", "--replicas=0"])
-        try c.eventually("the demo pods are gone", attempts: 200) {
-            try c.kubectl(k, ["get", "pods", "-l", "app=minikube-demo-server", "-o", "name"]).out.isEmpty
-        }
+        try Self.scaleToZero(c, k, "minikube-demo-server-deployment", selector: "app=minikube-demo-server")
         r = try Self.lab(c, "check", ["--lab", "service-discovery", "--step", "2"])
         #expect(r.status != 0)
         #expect(r.out.contains("0 ready endpoint(s)"), "\(r)")
@@ -107,10 +112,7 @@ struct LabTests {
         r = try Self.lab(c, "run", ["clusterip-headless", "--step", "7", "--keep", "--format", "junit"])
         #expect(r.status == 0, "\(r)")
         #expect(r.out.contains("<testsuite name=\"clusterip-headless\"") && r.out.contains("failures=\"0\""), "\(r.out)")
-        _ = try c.kubectl(k, ["scale", "deployment/httpenv", "--replicas=0"])
-        try c.eventually("the httpenv pods are gone", attempts: 200) {
-            try c.kubectl(k, ["get", "pods", "-l", "app=httpenv", "-o", "name"]).out.isEmpty
-        }
+        try Self.scaleToZero(c, k, "httpenv", selector: "app=httpenv")
         r = try Self.lab(c, "check", ["--lab", "clusterip-headless", "--step", "7"])
         #expect(r.status != 0)
         #expect(r.out.contains("NXDOMAIN, expected NOERROR"), "\(r)")
