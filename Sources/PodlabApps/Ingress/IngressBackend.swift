@@ -1,0 +1,101 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Receives one backend connection's response parts and hands them to the client connection that sent the
+/// request (`sink`). Lives on the client's event loop, so no locking is needed.
+final class IngressBackendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    /// The client connection waiting for this backend's answer; nil while the connection idles in the pool.
+    weak var sink: IngressProxyHandler?
+    /// Whether the backend's last response allows another request on this connection.
+    private(set) var reusable = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            reusable = head.isKeepAlive
+            sink?.backendHead(head)
+        case .body(let body):
+            sink?.backendBody(body)
+        case .end:
+            let sink = self.sink
+            self.sink = nil
+            sink?.backendEnd(reusable: reusable)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reusable = false
+        let sink = self.sink
+        self.sink = nil
+        sink?.backendFailed(IngressBackendError.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        reusable = false
+        let sink = self.sink
+        self.sink = nil
+        sink?.backendFailed(error)
+        context.close(promise: nil)
+    }
+}
+
+/// Why a backend gave no (complete) answer, in the words of nginx's error log.
+enum IngressBackendError: Error, CustomStringConvertible {
+    case closed
+    case readTimeout
+
+    var description: String {
+        switch self {
+        case .closed: return "upstream prematurely closed connection while reading response header from upstream"
+        case .readTimeout: return "upstream timed out (110: Connection timed out) while reading response header from upstream"
+        }
+    }
+}
+
+/// Keep-alive connections to backends, one pool per event loop (only that loop touches it), as nginx's
+/// `upstream { keepalive 320; }` that ingress-nginx configures. Idle connections a backend closed are skipped.
+final class IngressBackendPool {
+    let loop: any EventLoop
+    private var idle: [String: [any Channel]] = [:]
+    /// ingress-nginx's `upstream-keepalive-connections` default.
+    static let maxIdlePerEndpoint = 320
+    /// ingress-nginx's `proxy-connect-timeout` default.
+    static let connectTimeout = TimeAmount.seconds(5)
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    /// An open connection to `endpoint` (`ip:port`): an idle one, else a new one.
+    func acquire(_ endpoint: String) -> EventLoopFuture<any Channel> {
+        while let channel = idle[endpoint]?.popLast() {
+            if channel.isActive { return loop.makeSucceededFuture(channel) }
+        }
+        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
+            let address = try? SocketAddress(ipAddress: String(endpoint[..<colon]), port: port)
+        else {
+            return loop.makeFailedFuture(IOError(errnoCode: EINVAL, reason: "bad endpoint \(endpoint)"))
+        }
+        return ClientBootstrap(group: loop)
+            .connectTimeout(Self.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(IngressBackendHandler())
+                }
+            }
+            .connect(to: address)
+    }
+
+    /// Gives back a connection whose exchange completed and that the backend keeps open.
+    func release(_ endpoint: String, _ channel: any Channel) {
+        guard channel.isActive, idle[endpoint, default: []].count < Self.maxIdlePerEndpoint else {
+            channel.close(promise: nil)
+            return
+        }
+        idle[endpoint, default: []].append(channel)
+    }
+}

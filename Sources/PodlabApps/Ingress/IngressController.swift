@@ -1,0 +1,111 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PodlabAPI
+import PodlabModel
+
+/// podlab's ingress-nginx: what an `ingress-nginx/controller` container runs. HTTP on :80 proxied by the
+/// routing table that `IngressSource` rebuilds from the API, and /healthz on :10254 (200 once the first table
+/// is built, so the pod is Ready only when it routes).
+public final class IngressController: Sendable {
+    let client: APIClient
+    let log: @Sendable (String) -> Void
+    let routes = IngressRoutes()
+    let group: MultiThreadedEventLoopGroup
+    private let pools: [ObjectIdentifier: PoolCell]
+
+    /// One loop's backend pool; only that loop touches it.
+    final class PoolCell: @unchecked Sendable {
+        let pool: IngressBackendPool
+        init(_ loop: any EventLoop) { pool = IngressBackendPool(loop: loop) }
+    }
+
+    public init(client: APIClient, threads: Int, log: @escaping @Sendable (String) -> Void) {
+        self.client = client
+        self.log = log
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        var pools: [ObjectIdentifier: PoolCell] = [:]
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = PoolCell(loop) }
+        self.pools = pools
+    }
+
+    /// Serves until the task is cancelled; throws when a port cannot be bound.
+    public func run(httpPort: Int = 80, healthPort: Int = IngressNginxAddon.healthPort) async throws {
+        log("-------------------------------------------------------------------------------")
+        log("NGINX Ingress controller")
+        log("  Release:       v1.11.3 (podlab built-in)")
+        log("-------------------------------------------------------------------------------")
+        let routes = self.routes
+        let source = IngressSource(client: client, publish: { [routes, log] table in
+            let first = !routes.synced
+            routes.replace(table)
+            if first { log("I controller: routing table built, \(table.servers.count) servers") }
+        }, log: log)
+        let health = IngressHealthResponder(synced: { routes.synced })
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await self.serve(port: httpPort, scheme: "http") }
+            tasks.addTask {
+                try await ResponderServer(responder: health, host: "0.0.0.0", port: healthPort, log: { _ in })
+                    .run(onRunning: { _ in })
+            }
+            tasks.addTask { await source.run() }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+    }
+
+    /// Accepts proxy connections on `port` until cancelled.
+    func serve(port: Int, scheme: String) async throws {
+        let (routes, pools, log) = (self.routes, self.pools, self.log)
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: "0.0.0.0", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(
+                        IngressProxyHandler(routes: routes, pool: pool, scheme: scheme, serverPort: port, log: log))
+                    return try NIOAsyncChannel<Never, Never>(wrappingChannelSynchronously: channel)
+                }
+            }
+        log("I controller: listening on 0.0.0.0:\(port) (\(scheme))")
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { connections in
+                for try await connection in connections {
+                    group.addTask {
+                        try? await connection.executeThenClose { inbound, _ in for try await _ in inbound {} }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The controller's /healthz on 10254: 200 "ok" once the routing table is built, 500 before. Go's framing.
+struct IngressHealthResponder: Responder {
+    let style = ServerStyle.go
+    var keepsBody: Bool { false }
+    let synced: @Sendable () -> Bool
+
+    func startupLines(port: Int, stamp: ClockStamp) -> [String] { [] }
+
+    func respond(to request: RequestInfo, on eventLoop: any EventLoop) -> Reply {
+        switch request.path {
+        case "/healthz": return .now(synced() ? Self.text(200, "ok") : Self.text(500, "routing table not built yet"))
+        default: return .now(Self.text(404, "404 page not found\n"))
+        }
+    }
+
+    func accessLog(_ request: RequestInfo?, status: Int, bodyBytesSent: Int, stamp: ClockStamp, emit: (String) -> Void) {}
+
+    static func text(_ status: Int, _ body: String) -> PreparedResponse {
+        let reason = [200: "OK", 404: "Not Found", 500: "Internal Server Error"][status] ?? "OK"
+        let bytes = Array(body.utf8)
+        return PreparedResponse(
+            status: status, beforeDate: "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/plain; charset=utf-8\r\n",
+            beforeConnection: "Content-Length: \(bytes.count)\r\n", body: bytes)
+    }
+}

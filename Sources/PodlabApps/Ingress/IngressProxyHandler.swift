@@ -1,0 +1,290 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One client connection of the ingress proxy: routes each request by Host and path, forwards it to one ready
+/// endpoint of the chosen Service over a pooled backend connection, and streams the answer back.
+///
+/// Requests on a keep-alive connection are taken one at a time (NIO's pipelining handler holds the next until
+/// this one's answer ends). ingress-nginx's headers are added: X-Real-IP, X-Forwarded-For, -Host, -Port, -Proto,
+/// X-Scheme; Host is kept. No endpoint: 503; no rule: the default backend's 404; backend refused: 502;
+/// backend silent: 504 (connect 5 s, read 60 s, ingress-nginx's defaults).
+final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let routes: IngressRoutes
+    let pool: IngressBackendPool
+    let scheme: String
+    let serverPort: Int
+    let log: @Sendable (String) -> Void
+    /// ingress-nginx's `proxy-read-timeout` default.
+    static let readTimeout = TimeAmount.seconds(60)
+
+    private enum State {
+        case idle
+        /// Waiting for a backend connection; request parts so far are kept to send when it is open.
+        case connecting([HTTPClientRequestPart])
+        case forwarding(any Channel)
+        /// Answered here (404, 503, 502, 504); the rest of the request body is dropped.
+        case answered
+    }
+
+    /// What the access log line needs about the request in flight.
+    private struct Exchange {
+        var head: HTTPRequestHead
+        var started = Date()
+        var upstream = "-"
+        var endpoint = "-"
+        var status = 0
+        var bytes = 0
+    }
+
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var exchange: Exchange?
+    private var keepAlive = true
+    private var requestEnded = false
+    private var responseStarted = false
+    private var timer: Scheduled<Void>?
+    private var clientIP = "-"
+
+    init(routes: IngressRoutes, pool: IngressBackendPool, scheme: String, serverPort: Int,
+         log: @escaping @Sendable (String) -> Void) {
+        self.routes = routes
+        self.pool = pool
+        self.scheme = scheme
+        self.serverPort = serverPort
+        self.log = log
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clientIP = context.channel.remoteAddress?.ipAddress ?? "-"
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        // The client left mid-exchange: the backend connection is in an unknown state, so it is not reused.
+        if case .forwarding(let backend) = state { backend.close(promise: nil) }
+        state = .idle
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): start(head, context: context)
+        case .body(let body):
+            switch state {
+            case .connecting(var parts):
+                parts.append(.body(.byteBuffer(body)))
+                state = .connecting(parts)
+            case .forwarding(let backend): backend.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            case .idle, .answered: break
+            }
+        case .end(let trailers):
+            requestEnded = true
+            switch state {
+            case .connecting(var parts):
+                parts.append(.end(trailers))
+                state = .connecting(parts)
+            case .forwarding(let backend): backend.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
+            case .idle, .answered: break
+            }
+            if case .answered = state, exchange == nil { state = .idle }
+        }
+    }
+
+    // MARK: - Request
+
+    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        keepAlive = head.isKeepAlive
+        requestEnded = false
+        responseStarted = false
+        exchange = Exchange(head: head)
+        let host = head.headers.first(name: "host") ?? ""
+        switch routes.pick(host: host, target: head.uri) {
+        case .notFound:
+            answer(404)
+        case .unavailable(let upstream, let reason):
+            exchange?.upstream = upstream
+            log("[error] no live upstreams for \(upstream): \(reason), client: \(clientIP), host: \"\(host)\"")
+            answer(503)
+        case .endpoint(let endpoint, let upstream):
+            exchange?.upstream = upstream
+            exchange?.endpoint = endpoint
+            state = .connecting([.head(backendHead(head, host: host))])
+            pool.acquire(endpoint).assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let backend): self.connected(backend)
+                case .failure(let error): self.backendFailed(error)
+                }
+            }
+        }
+    }
+
+    /// The request as the backend gets it: hop-by-hop headers dropped, ingress-nginx's forwarding headers set.
+    private func backendHead(_ head: HTTPRequestHead, host: String) -> HTTPRequestHead {
+        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
+        let named = Set(head.headers[canonicalForm: "connection"].map { $0.lowercased() })
+        for (name, value) in head.headers {
+            let lower = name.lowercased()
+            if Self.hopByHop.contains(lower) || named.contains(lower) || Self.replaced.contains(lower) { continue }
+            out.headers.add(name: name, value: value)
+        }
+        if !head.headers.contains(name: "host") { out.headers.add(name: "Host", value: host) }
+        out.headers.add(name: "X-Request-ID", value: Self.requestID())
+        out.headers.add(name: "X-Real-IP", value: clientIP)
+        out.headers.add(name: "X-Forwarded-For", value: clientIP)
+        out.headers.add(name: "X-Forwarded-Host", value: host.isEmpty ? "-" : IngressProxyHandler.stripPort(host))
+        out.headers.add(name: "X-Forwarded-Port", value: String(serverPort))
+        out.headers.add(name: "X-Forwarded-Proto", value: scheme)
+        out.headers.add(name: "X-Forwarded-Scheme", value: scheme)
+        out.headers.add(name: "X-Scheme", value: scheme)
+        return out
+    }
+
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization",
+    ]
+    /// Set by the proxy from what it saw, never passed through from the client (ingress-nginx trusts no
+    /// forwarded headers unless `use-forwarded-headers` is on).
+    static let replaced: Set<String> = [
+        "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
+        "x-forwarded-scheme", "x-scheme", "x-request-id",
+    ]
+
+    static func stripPort(_ host: String) -> String {
+        guard !host.hasPrefix("["), let colon = host.lastIndex(of: ":") else { return host }
+        return String(host[..<colon])
+    }
+
+    static func requestID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(g.next() as UInt64, radix: 16) }.map { String(repeating: "0", count: 16 - $0.count) + $0 }.joined()
+    }
+
+    private func connected(_ backend: any Channel) {
+        guard case .connecting(let parts) = state, let context else {
+            // The client went away while connecting.
+            backend.close(promise: nil)
+            return
+        }
+        guard let handler = try? backend.pipeline.syncOperations.handler(type: IngressBackendHandler.self) else {
+            backend.close(promise: nil)
+            backendFailed(IngressBackendError.closed)
+            return
+        }
+        handler.sink = self
+        state = .forwarding(backend)
+        for part in parts { backend.write(part, promise: nil) }
+        backend.flush()
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.readTimeout) {
+            self.backendFailed(IngressBackendError.readTimeout)
+        }
+    }
+
+    // MARK: - Response
+
+    func backendHead(_ head: HTTPResponseHead) {
+        guard let context else { return }
+        timer?.cancel()
+        timer = nil
+        responseStarted = true
+        var out = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: head.status)
+        for (name, value) in head.headers where !Self.hopByHop.contains(name.lowercased()) {
+            out.headers.add(name: name, value: value)
+        }
+        if !keepAlive { out.headers.replaceOrAdd(name: "Connection", value: "close") }
+        exchange?.status = Int(head.status.code)
+        context.write(wrapOutboundOut(.head(out)), promise: nil)
+    }
+
+    func backendBody(_ body: ByteBuffer) {
+        exchange?.bytes += body.readableBytes
+        context?.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+    }
+
+    func backendEnd(reusable: Bool) {
+        guard case .forwarding(let backend) = state, let endpoint = exchange?.endpoint else { return }
+        if reusable && requestEnded { pool.release(endpoint, backend) } else { backend.close(promise: nil) }
+        finish()
+    }
+
+    func backendFailed(_ error: any Error) {
+        timer?.cancel()
+        timer = nil
+        switch state {
+        case .connecting, .forwarding: break
+        case .idle, .answered: return
+        }
+        if case .forwarding(let backend) = state { backend.close(promise: nil) }
+        let reason: String
+        let code: Int
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            (code, reason) = (504, "upstream timed out (110: Connection timed out) while connecting to upstream")
+        } else if case IngressBackendError.readTimeout = error {
+            (code, reason) = (504, "\(error)")
+        } else if let io = error as? IOError {
+            (code, reason) = (502, "connect() failed (\(io.errnoCode): \(String(cString: strerror(io.errnoCode)))) while connecting to upstream")
+        } else {
+            (code, reason) = (502, "\(error)")
+        }
+        let e = exchange
+        log("[error] \(reason), client: \(clientIP), request: \"\(e.map { "\($0.head.method.rawValue) \($0.head.uri)" } ?? "-")\", "
+            + "upstream: \"http://\(e?.endpoint ?? "-")\(e?.head.uri ?? "")\", host: \"\(e?.head.headers.first(name: "host") ?? "")\"")
+        if responseStarted {
+            // Part of the answer is out: the client can only learn of the failure by the connection closing.
+            exchange = nil
+            state = .idle
+            context?.close(promise: nil)
+        } else {
+            answer(code)
+        }
+    }
+
+    /// Answers the request here with one of nginx's pages.
+    private func answer(_ code: Int) {
+        guard let context else { return }
+        let status = IngressPages.status(code)
+        let body = Array(IngressPages.page(status).utf8)
+        var head = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: status)
+        head.headers.add(name: "Date", value: String(decoding: ClockCache.shared.now().httpDate, as: UTF8.self))
+        head.headers.add(name: "Content-Type", value: "text/html")
+        head.headers.add(name: "Content-Length", value: String(body.count))
+        // A request whose body is still coming cannot be followed by another on this connection.
+        if !keepAlive || !requestEnded { head.headers.add(name: "Connection", value: "close") }
+        keepAlive = keepAlive && requestEnded
+        state = .answered
+        exchange?.status = code
+        exchange?.bytes = body.count
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if exchange?.head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        finish()
+    }
+
+    private func finish() {
+        guard let context else { return }
+        if let e = exchange { log(accessLine(e)) }
+        exchange = nil
+        let close = !keepAlive
+        // Answered before the request's body ended: drop the rest of it (the connection closes after).
+        if case .answered = state, !requestEnded {} else { state = .idle }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if close { context.close(promise: nil) }
+        }
+    }
+
+    /// ingress-nginx's `upstreaminfo` log format, in short.
+    private func accessLine(_ e: Exchange) -> String {
+        let seconds = String(format: "%.3f", Date().timeIntervalSince(e.started))
+        let ua = e.head.headers.first(name: "user-agent") ?? "-"
+        let line = "\(e.head.method.rawValue) \(e.head.uri) HTTP/\(e.head.version.major).\(e.head.version.minor)"
+        return "\(clientIP) - - [\(ClockCache.shared.now().commonLog)] \"\(line)\" \(e.status) \(e.bytes) \"-\" \"\(ua)\" \(seconds) "
+            + "[\(e.upstream)] [] \(e.endpoint)"
+    }
+}
