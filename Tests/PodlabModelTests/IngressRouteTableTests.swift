@@ -209,9 +209,9 @@ struct IngressStatusControllerTests {
                 Resources.ingressClasses: [IngressRouteTableTests.nginxClass],
             ])
         }
-        #expect(IngressStatusController.reconcile(objects(lb)).isEmpty)
+        #expect(IngressStatusController.reconcile(objects(lb), now: Date()).isEmpty)
         lb["status"] = ["loadBalancer": ["ingress": [["ip": "172.18.255.200", "ipMode": "VIP"]]]]
-        let actions = IngressStatusController.reconcile(objects(lb))
+        let actions = IngressStatusController.reconcile(objects(lb), now: Date())
         #expect(actions.count == 1)
         guard case .updateStatus(_, let updated) = try #require(actions.first) else {
             Issue.record("expected a status update")
@@ -219,6 +219,28 @@ struct IngressStatusControllerTests {
         }
         #expect(updated.ctl.name == "ours")
         #expect(updated.at("status.loadBalancer") == ["ingress": [["ip": "172.18.255.200"]]])
+    }
+
+    @Test("a tls Secret that is missing or not kubernetes.io/tls gives one Warning event")
+    func tlsWarning() {
+        var ing = IngressRouteTableTests.ingress("secure", host: "s", paths: [])
+        ing["metadata"]["uid"] = "u1"
+        ing["spec"]["tls"] = [["hosts": ["s"], "secretName": "missing"], ["hosts": ["t"], "secretName": "opaque"], ["hosts": ["u"], "secretName": "good"]]
+        let opaque: JSONValue = ["metadata": ["name": "opaque", "namespace": "default"], "type": "Opaque", "data": [:]]
+        let good: JSONValue = [
+            "metadata": ["name": "good", "namespace": "default"], "type": "kubernetes.io/tls",
+            "data": ["tls.crt": "Y2VydA==", "tls.key": "a2V5"],
+        ]
+        let snapshot = ClusterSnapshot(objects: [
+            Resources.ingresses: [ing], Resources.ingressClasses: [IngressRouteTableTests.nginxClass],
+            Resources.secrets: [opaque, good],
+        ])
+        let events = IngressStatusController.reconcile(snapshot, now: Date()).compactMap { action -> JSONValue? in
+            if case .event(let e) = action { return e } else { return nil }
+        }
+        #expect(events.map { $0["reason"] } == ["TLSSecretNotUsable", "TLSSecretNotUsable"])
+        #expect(events.first?["message"].string?.contains("secret default/missing not found") == true)
+        #expect(events.last?["message"].string?.contains("is of type Opaque") == true)
     }
 }
 

@@ -2,12 +2,14 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import PodlabAPI
 import PodlabModel
 
-/// podlab's ingress-nginx: what an `ingress-nginx/controller` container runs. HTTP on :80 proxied by the
-/// routing table that `IngressSource` rebuilds from the API, and /healthz on :10254 (200 once the first table
-/// is built, so the pod is Ready only when it routes).
+/// podlab's ingress-nginx: what an `ingress-nginx/controller` container runs. HTTP on :80 and HTTPS on :443
+/// (the certificate picked by SNI from the Ingresses' `spec.tls` Secrets) proxied by the routing table that
+/// `IngressSource` rebuilds from the API, and /healthz on :10254 (200 once the first table is built, so the pod
+/// is Ready only when it routes).
 public final class IngressController: Sendable {
     let client: APIClient
     let log: @Sendable (String) -> Void
@@ -31,20 +33,26 @@ public final class IngressController: Sendable {
     }
 
     /// Serves until the task is cancelled; throws when a port cannot be bound.
-    public func run(httpPort: Int = 80, healthPort: Int = IngressNginxAddon.healthPort) async throws {
+    public func run(httpPort: Int = 80, httpsPort: Int = 443, healthPort: Int = IngressNginxAddon.healthPort)
+        async throws
+    {
         log("-------------------------------------------------------------------------------")
         log("NGINX Ingress controller")
         log("  Release:       v1.11.3 (podlab built-in)")
         log("-------------------------------------------------------------------------------")
         let routes = self.routes
-        let source = IngressSource(client: client, publish: { [routes, log] table in
+        let certificates = try IngressCertificates()
+        let tls = try NIOSSLContext(configuration: certificates.configuration())
+        let source = IngressSource(client: client, publish: { [routes, log] table, pairs in
             let first = !routes.synced
+            certificates.replace(table, pairs)
             routes.replace(table)
             if first { log("I controller: routing table built, \(table.servers.count) servers") }
         }, log: log)
         let health = IngressHealthResponder(synced: { routes.synced })
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await self.serve(port: httpPort, scheme: "http") }
+            tasks.addTask { try await self.serve(port: httpPort, scheme: "http", tls: nil) }
+            tasks.addTask { try await self.serve(port: httpsPort, scheme: "https", tls: tls) }
             tasks.addTask {
                 try await ResponderServer(responder: health, host: "0.0.0.0", port: healthPort, log: { _ in })
                     .run(onRunning: { _ in })
@@ -56,7 +64,7 @@ public final class IngressController: Sendable {
     }
 
     /// Accepts proxy connections on `port` until cancelled.
-    func serve(port: Int, scheme: String) async throws {
+    func serve(port: Int, scheme: String, tls: NIOSSLContext?) async throws {
         let (routes, pools, log) = (self.routes, self.pools, self.log)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
@@ -64,6 +72,7 @@ public final class IngressController: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: "0.0.0.0", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(

@@ -23,7 +23,7 @@ public enum Controllers {
             EndpointsController.reconcile(s, config: config),
             EndpointSliceController.reconcile(s, config: config, rng: &rng),
             LoadBalancerController.reconcile(s, config: config, now: now),
-            IngressStatusController.reconcile(s),
+            IngressStatusController.reconcile(s, now: now),
             GarbageCollector.reconcile(s),
         ]
         let terminating = Set(s.list(Resources.namespaces).filter(\.ctl.isDeleting).map(\.ctl.name))
