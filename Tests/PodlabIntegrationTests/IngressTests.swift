@@ -124,7 +124,7 @@ struct IngressTests {
         }
     }
 
-    @Test("seed 001's hosts, Prefix/Exact/wildcard/default, 503 without endpoints, forwarded headers, kubectl columns",
+    @Test("seed 001's hosts, Prefix/Exact/wildcard/default, 502/503, forwarded headers, TLS by SNI, kubectl columns",
           arguments: KubectlBinary.all.prefix(1))
     func routing(_ k: KubectlBinary) throws {
         let c = try TestCluster.get()
@@ -210,6 +210,35 @@ struct IngressTests {
         let other = try c.kubectl(k, ["-n", ns, "get", "ingress", "other-class", "-o",
                                       "jsonpath={.status.loadBalancer.ingress}"])
         #expect(other.out.isEmpty, "an Ingress of another class gets no address: \(other)")
+
+        // TLS: a Secret made by `kubectl create secret tls` is served for its host (verified against that very
+        // certificate); a host whose Secret is missing gets the default certificate and the Ingress an event.
+        let crt = try c.file("\(ns)-tls.crt", ""), key = try c.file("\(ns)-tls.key", "")
+        let openssl = try run(["/usr/bin/openssl", "req", "-x509", "-nodes", "-days", "2", "-newkey", "rsa:2048",
+                               "-keyout", key, "-out", crt, "-subj", "/CN=secure.example.com",
+                               "-addext", "subjectAltName=DNS:secure.example.com"])
+        #expect(openssl.status == 0, "\(openssl)")
+        _ = try c.kubectl(k, ["-n", ns, "create", "secret", "tls", "secure-tls", "--cert", crt, "--key", key])
+        let created = try c.kubectl(k, ["-n", ns, "create", "ingress", "secure",
+                                        "--rule=secure.example.com/*=api-service:80,tls=secure-tls",
+                                        "--rule=nosecret.example.com/*=api-service:80,tls=missing-tls"])
+        #expect(created.status == 0, "\(created)")
+        var secure = Run(status: 1, out: "", err: "")
+        try c.eventually("https answers for secure.example.com", attempts: 100, interval: .milliseconds(200)) {
+            secure = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-s", "-m", "5", "--cacert", crt,
+                                   "--resolve", "secure.example.com:443:\(address)", "https://secure.example.com/tls"])
+            return secure.status == 0 && secure.out.contains("Hostname: api-")
+        }
+        #expect(secure.out.contains("X-Forwarded-Proto: https"), "\(secure)")
+        let fake = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-skv", "-m", "5", "-o", "/dev/null",
+                                 "--resolve", "nosecret.example.com:443:\(address)", "https://nosecret.example.com/"])
+        #expect(fake.err.contains("Kubernetes Ingress Controller Fake Certificate"), "\(fake)")
+        try c.eventually("a Warning event names the missing Secret") {
+            try c.kubectl(k, ["-n", ns, "get", "events", "--field-selector", "involvedObject.name=secure", "-o",
+                              "jsonpath={.items[*].message}"]).out.contains("\"\(ns)/missing-tls\"")
+        }
+        let ports = try c.kubectl(k, ["-n", ns, "get", "ingress", "secure", "--no-headers"])
+        #expect(ports.out.contains(" 80, 443 "), "\(ports)")
 
         // podlab explain prints the routes the controller serves for one Ingress.
         let explained = try c.podlab(["explain", "ingress/paths", "-n", ns])
