@@ -34,6 +34,11 @@ final class IngressBackendHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { sink?.backendWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         reusable = false
         let sink = self.sink
@@ -68,11 +73,23 @@ final class IngressBackendPool {
 
     init(loop: any EventLoop) { self.loop = loop }
 
+    /// A connection to a backend and whether it served a request before (a reused one may have been closed by
+    /// the backend at the moment it was taken: the request is then retried once on a new connection).
+    struct Lease {
+        var channel: any Channel
+        var reused: Bool
+    }
+
     /// An open connection to `endpoint` (`ip:port`): an idle one, else a new one.
-    func acquire(_ endpoint: String) -> EventLoopFuture<any Channel> {
+    func acquire(_ endpoint: String) -> EventLoopFuture<Lease> {
         while let channel = idle[endpoint]?.popLast() {
-            if channel.isActive { return loop.makeSucceededFuture(channel) }
+            if channel.isActive { return loop.makeSucceededFuture(Lease(channel: channel, reused: true)) }
         }
+        return connect(endpoint).map { Lease(channel: $0, reused: false) }
+    }
+
+    /// A new connection to `endpoint`.
+    func connect(_ endpoint: String) -> EventLoopFuture<any Channel> {
         guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
             let address = try? SocketAddress(ipAddress: String(endpoint[..<colon]), port: port)
         else {

@@ -48,6 +48,14 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var responseStarted = false
     private var timer: Scheduled<Void>?
     private var clientIP = "-"
+    /// The request as sent, kept while it is small enough to send again (nil once it is not).
+    private var replay: [HTTPClientRequestPart]?
+    private var replayBytes = 0
+    /// Whether the backend connection came from the pool, and whether this request was already sent again.
+    private var reused = false
+    private var retried = false
+    /// Requests up to this size are kept for one retry on a new connection, as nginx's `proxy_next_upstream error`.
+    static let replayLimit = 64 * 1024
 
     init(routes: IngressRoutes, pool: IngressBackendPool, scheme: String, serverPort: Int,
          log: @escaping @Sendable (String) -> Void) {
@@ -77,15 +85,20 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         switch unwrapInboundIn(data) {
         case .head(let head): start(head, context: context)
         case .body(let body):
+            replayBytes += body.readableBytes
+            if replayBytes > Self.replayLimit { replay = nil } else { replay?.append(.body(.byteBuffer(body))) }
             switch state {
             case .connecting(var parts):
                 parts.append(.body(.byteBuffer(body)))
                 state = .connecting(parts)
-            case .forwarding(let backend): backend.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            case .forwarding(let backend):
+                backend.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+                if !backend.isWritable { context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in } }
             case .idle, .answered: break
             }
         case .end(let trailers):
             requestEnded = true
+            replay?.append(.end(trailers))
             switch state {
             case .connecting(var parts):
                 parts.append(.end(trailers))
@@ -115,10 +128,16 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .endpoint(let endpoint, let upstream):
             exchange?.upstream = upstream
             exchange?.endpoint = endpoint
-            state = .connecting([.head(backendHead(head, host: host))])
+            let first = HTTPClientRequestPart.head(backendHead(head, host: host))
+            state = .connecting([first])
+            replay = [first]
+            replayBytes = 0
+            retried = false
             pool.acquire(endpoint).assumeIsolated().whenComplete { result in
                 switch result {
-                case .success(let backend): self.connected(backend)
+                case .success(let lease):
+                    self.reused = lease.reused
+                    self.connected(lease.channel)
                 case .failure(let error): self.backendFailed(error)
                 }
             }
@@ -203,13 +222,39 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func backendBody(_ body: ByteBuffer) {
+        guard let context else { return }
         exchange?.bytes += body.readableBytes
-        context?.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        // A slow client: stop reading the backend until the client's socket drains (no unbounded buffering).
+        if !context.channel.isWritable, case .forwarding(let backend) = state {
+            backend.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .forwarding(let backend) = state {
+            backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The backend's socket drained: read the client's request body again.
+    func backendWritable() {
+        context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
     }
 
     func backendEnd(reusable: Bool) {
         guard case .forwarding(let backend) = state, let endpoint = exchange?.endpoint else { return }
-        if reusable && requestEnded { pool.release(endpoint, backend) } else { backend.close(promise: nil) }
+        if reusable && requestEnded {
+            // Reading may have been paused for a slow client while the end was already in the read buffer: a
+            // pooled connection must read, or the next request on it never sees its answer.
+            backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            pool.release(endpoint, backend)
+        } else {
+            backend.close(promise: nil)
+        }
+        // Likewise the client's reads, paused for a slow backend that has answered before taking the whole body.
+        context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         finish()
     }
 
@@ -221,6 +266,21 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .idle, .answered: return
         }
         if case .forwarding(let backend) = state { backend.close(promise: nil) }
+        // A pooled connection the backend had just closed: send the request again, once, on a new connection.
+        if reused, !retried, !responseStarted, requestEnded, let parts = replay, let endpoint = exchange?.endpoint,
+            Self.isStaleConnection(error)
+        {
+            retried = true
+            reused = false
+            state = .connecting(parts)
+            pool.connect(endpoint).assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let channel): self.connected(channel)
+                case .failure(let error): self.backendFailed(error)
+                }
+            }
+            return
+        }
         let reason: String
         let code: Int
         if let channelError = error as? ChannelError, case .connectTimeout = channelError {
@@ -243,6 +303,13 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         } else {
             answer(code)
         }
+    }
+
+    /// Whether `error` is what a pooled connection that the backend closed gives: end-of-file or a reset.
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if case IngressBackendError.closed = error { return true }
+        if let io = error as? IOError { return [ECONNRESET, EPIPE].contains(io.errnoCode) }
+        return false
     }
 
     /// Answers the request here with one of nginx's pages.
