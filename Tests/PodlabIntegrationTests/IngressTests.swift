@@ -207,6 +207,9 @@ struct IngressTests {
         let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(cells.count == 6 && cells[1] == "nginx" && cells[2] == "api.mycompany.com,www.mycompany.com"
                 && cells[3] == address && cells[4] == "80", "\(table)")
+        // Created without a class, `paths` was given the default class nginx, as the DefaultIngressClass admission does.
+        let admitted = try c.kubectl(k, ["-n", ns, "get", "ingress", "paths", "-o", "jsonpath={.spec.ingressClassName}"])
+        #expect(admitted.out == "nginx", "\(admitted)")
         let other = try c.kubectl(k, ["-n", ns, "get", "ingress", "other-class", "-o",
                                       "jsonpath={.status.loadBalancer.ingress}"])
         #expect(other.out.isEmpty, "an Ingress of another class gets no address: \(other)")

@@ -163,6 +163,20 @@ struct IngressRouteTableTests {
         #expect(t.servers.isEmpty)
     }
 
+    @Test("admission gives a classless Ingress the default class, and leaves named or annotated ones alone")
+    func admission() {
+        var plain = Self.ingress("i", paths: [], className: nil)
+        IngressClassSelector.admitDefaultClass(&plain, classes: [Self.nginxClass])
+        #expect(plain["spec"]["ingressClassName"] == "nginx")
+        var legacy = Self.ingress("i", paths: [], className: nil, annotations: ["kubernetes.io/ingress.class": "traefik"])
+        IngressClassSelector.admitDefaultClass(&legacy, classes: [Self.nginxClass])
+        #expect(legacy["spec"]["ingressClassName"].isNull)
+        var none = Self.ingress("i", paths: [], className: nil)
+        let notDefault: JSONValue = ["metadata": ["name": "nginx"], "spec": ["controller": "k8s.io/ingress-nginx"]]
+        IngressClassSelector.admitDefaultClass(&none, classes: [notDefault])
+        #expect(none["spec"]["ingressClassName"].isNull)
+    }
+
     @Test("backends by port number or name resolve to ready endpoints with the slice's target port")
     func backends() throws {
         let services = [Self.service("web", ports: [("http", 80), ("admin", 9000)])]

@@ -30,6 +30,22 @@ public struct IngressClassSelector: Sendable, Equatable {
         }
         return ours.contains { $0["metadata"]["annotations"][Self.defaultClassAnnotation].string == "true" }
     }
+
+    /// kube-apiserver's DefaultIngressClass admission on create: an Ingress with neither `spec.ingressClassName`
+    /// nor the legacy annotation gets the name of the IngressClass annotated as default (the newest one when
+    /// several are). Nothing changes when no class is the default.
+    public static func admitDefaultClass(_ ingress: inout JSONValue, classes: [JSONValue]) {
+        let name = ingress["spec"]["ingressClassName"].string ?? ""
+        guard name.isEmpty, ingress["metadata"]["annotations"][legacyAnnotation].isNull else { return }
+        let defaults = classes.filter { $0["metadata"]["annotations"][defaultClassAnnotation].string == "true" }
+        let newest = defaults.max { a, b in
+            let (ta, tb) = (a["metadata"]["creationTimestamp"].string ?? "", b["metadata"]["creationTimestamp"].string ?? "")
+            return ta != tb ? ta < tb : (a["metadata"]["name"].string ?? "") > (b["metadata"]["name"].string ?? "")
+        }
+        guard let chosen = newest?["metadata"]["name"].string else { return }
+        if ingress["spec"].isNull { ingress["spec"] = [:] }
+        ingress["spec"]["ingressClassName"] = .string(chosen)
+    }
 }
 
 extension IngressRouteTable {
