@@ -27,9 +27,7 @@ public final class IngressController: Sendable {
         self.client = client
         self.log = log
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-        var pools: [ObjectIdentifier: PoolCell] = [:]
-        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = PoolCell(loop) }
-        self.pools = pools
+        pools = Self.pools(for: group)
     }
 
     /// Serves until the task is cancelled; throws when a port cannot be bound.
@@ -65,31 +63,54 @@ public final class IngressController: Sendable {
 
     /// Accepts proxy connections on `port` until cancelled.
     func serve(port: Int, scheme: String, tls: NIOSSLContext?) async throws {
-        let (routes, pools, log) = (self.routes, self.pools, self.log)
+        try await Self.serveProxy(
+            group: group, routes: routes, pools: pools, host: "0.0.0.0", port: port, scheme: scheme, tls: tls, log: log
+        ) { bound in self.log("I controller: listening on 0.0.0.0:\(bound) (\(scheme))") }
+    }
+
+    /// Proxies every connection on `host`:`port` (0 picks a free one; `onRunning` gets the bound port) by
+    /// `routes` until cancelled. Tests bind 127.0.0.1:0.
+    static func serveProxy(
+        group: MultiThreadedEventLoopGroup, routes: IngressRoutes, pools: [ObjectIdentifier: PoolCell], host: String,
+        port: Int, scheme: String, tls: NIOSSLContext?, log: @escaping @Sendable (String) -> Void,
+        onRunning: @Sendable (Int) -> Void
+    ) async throws {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: "0.0.0.0", port: port) { channel in
+            .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
+                    let bound = channel.parent?.localAddress?.port ?? port
                     try channel.pipeline.syncOperations.addHandler(
-                        IngressProxyHandler(routes: routes, pool: pool, scheme: scheme, serverPort: port, log: log))
+                        IngressProxyHandler(routes: routes, pool: pool, scheme: scheme, serverPort: bound, log: log))
                     return try NIOAsyncChannel<Never, Never>(wrappingChannelSynchronously: channel)
                 }
             }
-        log("I controller: listening on 0.0.0.0:\(port) (\(scheme))")
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask {
-                        try? await connection.executeThenClose { inbound, _ in for try await _ in inbound {} }
+        onRunning(server.channel.localAddress?.port ?? port)
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask {
+                            try? await connection.executeThenClose { inbound, _ in for try await _ in inbound {} }
+                        }
                     }
                 }
             }
+        } catch is CancellationError {
+            // Cancellation is how the server is told to stop.
         }
+    }
+
+    /// One backend pool per loop of `group`.
+    static func pools(for group: MultiThreadedEventLoopGroup) -> [ObjectIdentifier: PoolCell] {
+        var pools: [ObjectIdentifier: PoolCell] = [:]
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = PoolCell(loop) }
+        return pools
     }
 }
 
