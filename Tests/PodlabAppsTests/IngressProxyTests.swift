@@ -98,6 +98,19 @@ struct IngressProxyTests {
         }
     }
 
+    @Test("plain HTTP to a host with a served certificate is redirected (308) unless its Ingress turns that off")
+    func sslRedirect() async throws {
+        var table = Self.table(host: "secure.example.com", endpoints: [])
+        var off = Self.table(host: "plain.example.com", endpoints: []).servers["plain.example.com"]
+        off?.routes[0].sslRedirect = false
+        table.servers["plain.example.com"] = off
+        let routes = IngressRoutes()
+        routes.replace(table, tlsHosts: ["secure.example.com", "plain.example.com"])
+        #expect(routes.pick(host: "secure.example.com:80", target: "/a?b=1") == .redirect("https://secure.example.com/a?b=1"))
+        #expect(routes.pick(host: "secure.example.com", target: "/a", secure: true) != .redirect("https://secure.example.com/a"))
+        #expect(routes.pick(host: "plain.example.com", target: "/") != .redirect("https://plain.example.com/"))
+    }
+
     @Test("a request body is streamed to the backend and the answer back")
     func body() async throws {
         try await withResponder(makeLaunch(.whoami)) { backendPort, _ in

@@ -233,6 +233,10 @@ struct IngressTests {
             return secure.status == 0 && secure.out.contains("Hostname: api-")
         }
         #expect(secure.out.contains("X-Forwarded-Proto: https"), "\(secure)")
+        // Plain HTTP to a host with a certificate: ingress-nginx's ssl-redirect, 308 to https.
+        let redirect = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w",
+                                     "%{http_code} %{redirect_url}", "-H", "Host: secure.example.com", "http://\(address)/x"])
+        #expect(redirect.out == "308 https://secure.example.com/x", "\(redirect)")
         let fake = try c.podlab(["shell", "outside", "--", "/usr/bin/curl", "-skv", "-m", "5", "-o", "/dev/null",
                                  "--resolve", "nosecret.example.com:443:\(address)", "https://nosecret.example.com/"])
         #expect(fake.err.contains("Kubernetes Ingress Controller Fake Certificate"), "\(fake)")

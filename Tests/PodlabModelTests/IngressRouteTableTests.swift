@@ -197,6 +197,18 @@ struct IngressRouteTableTests {
         #expect(t.route(host: "h", target: "/gone").backend?.problem == "service default/nosuch not found")
     }
 
+    @Test("ssl-redirect and force-ssl-redirect annotations reach the routes")
+    func redirectAnnotations() {
+        let t = Self.table([
+            Self.ingress("off", host: "a", paths: [Self.path("/", "Prefix", "a")],
+                         annotations: ["nginx.ingress.kubernetes.io/ssl-redirect": "false"]),
+            Self.ingress("force", host: "b", paths: [Self.path("/", "Prefix", "b")],
+                         annotations: ["nginx.ingress.kubernetes.io/force-ssl-redirect": "true"]),
+        ])
+        #expect(t.servers["a"]?.routes.first?.sslRedirect == false)
+        #expect(t.servers["b"]?.routes.first?.sslRedirect == true && t.servers["b"]?.routes.first?.forceSSLRedirect == true)
+    }
+
     @Test("tls hosts carry their secret")
     func tls() {
         let ing = Self.ingress(

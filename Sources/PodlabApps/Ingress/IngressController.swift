@@ -44,7 +44,8 @@ public final class IngressController: Sendable {
         let source = IngressSource(client: client, publish: { [routes, log] table, pairs in
             let first = !routes.synced
             certificates.replace(table, pairs)
-            routes.replace(table)
+            let tlsHosts = Set(table.servers.values.filter { $0.tlsSecret.map { pairs[$0.description] != nil } ?? false }.map(\.host))
+            routes.replace(table, tlsHosts: tlsHosts)
             if first { log("I controller: routing table built, \(table.servers.count) servers") }
         }, log: log)
         let health = IngressHealthResponder(synced: { routes.synced })

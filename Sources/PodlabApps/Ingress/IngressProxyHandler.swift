@@ -119,9 +119,11 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         responseStarted = false
         exchange = Exchange(head: head)
         let host = head.headers.first(name: "host") ?? ""
-        switch routes.pick(host: host, target: head.uri) {
+        switch routes.pick(host: host, target: head.uri, secure: scheme == "https") {
         case .notFound:
             answer(404)
+        case .redirect(let location):
+            answer(308, location: location)
         case .unavailable(let upstream, let reason):
             exchange?.upstream = upstream
             log("[error] no live upstreams for \(upstream): \(reason), client: \(clientIP), host: \"\(host)\"")
@@ -324,7 +326,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     /// Answers the request here with one of nginx's pages.
-    private func answer(_ code: Int) {
+    private func answer(_ code: Int, location: String? = nil) {
         guard let context else { return }
         let status = IngressPages.status(code)
         let body = Array(IngressPages.page(status).utf8)
@@ -332,6 +334,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         head.headers.add(name: "Date", value: String(decoding: ClockCache.shared.now().httpDate, as: UTF8.self))
         head.headers.add(name: "Content-Type", value: "text/html")
         head.headers.add(name: "Content-Length", value: String(body.count))
+        if let location { head.headers.add(name: "Location", value: location) }
         // A request whose body is still coming cannot be followed by another on this connection.
         if !keepAlive || !requestEnded { head.headers.add(name: "Connection", value: "close") }
         keepAlive = keepAlive && requestEnded

@@ -6,6 +6,8 @@ import Synchronization
 final class IngressRoutes: Sendable {
     private struct State {
         var table = IngressRouteTable()
+        /// Hosts whose TLS Secret is served (so plain HTTP to them is redirected).
+        var tlsHosts: Set<String> = []
         var synced = false
         var next: [String: Int] = [:]
     }
@@ -19,23 +21,33 @@ final class IngressRoutes: Sendable {
         case unavailable(upstream: String, reason: String)
         /// 404 from the default backend.
         case notFound
+        /// 308 to this https URL (ingress-nginx's ssl-redirect).
+        case redirect(String)
     }
 
     var synced: Bool { state.withLock { $0.synced } }
 
-    func replace(_ table: IngressRouteTable) {
+    func replace(_ table: IngressRouteTable, tlsHosts: Set<String> = []) {
         state.withLock {
             $0.table = table
+            $0.tlsHosts = tlsHosts
             $0.synced = true
         }
     }
 
     var table: IngressRouteTable { state.withLock { $0.table } }
 
-    /// The backend for a request, the next of its ready endpoints in turn.
-    func pick(host: String, target: String) -> Pick {
+    /// The backend for a request, the next of its ready endpoints in turn; over plain HTTP (`secure` false), a
+    /// redirect to https when the path's Ingress asks for it.
+    func pick(host: String, target: String, secure: Bool = false) -> Pick {
         state.withLock { s in
-            guard let backend = s.table.route(host: host, target: target).backend else { return .notFound }
+            let decision = s.table.route(host: host, target: target)
+            if !secure, case .route(let serverHost, let route) = decision,
+                route.forceSSLRedirect || (route.sslRedirect && s.tlsHosts.contains(serverHost))
+            {
+                return .redirect("https://\(IngressProxyHandler.stripPort(host))\(target)")
+            }
+            guard let backend = decision.backend else { return .notFound }
             let upstream = "\(backend.namespace)-\(backend.service)-\(backend.port)"
             if let problem = backend.problem { return .unavailable(upstream: upstream, reason: problem) }
             guard !backend.endpoints.isEmpty else {

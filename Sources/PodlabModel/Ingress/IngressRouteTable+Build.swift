@@ -90,10 +90,13 @@ extension IngressRouteTable {
                     let path = p["path"].string.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
                     let type = p["pathType"].string.flatMap(IngressPathType.init(rawValue:)) ?? .implementationSpecific
                     guard taken[host, default: []].insert("\(type.rawValue) \(path)").inserted else { continue }
-                    server.routes.append(
-                        IngressRoute(
-                            path: path, pathType: type, backend: resolver.resolve(p["backend"], namespace: ns),
-                            ingress: key(ing)))
+                    var route = IngressRoute(
+                        path: path, pathType: type, backend: resolver.resolve(p["backend"], namespace: ns),
+                        ingress: key(ing))
+                    let annotations = ing["metadata"]["annotations"]
+                    route.sslRedirect = annotations["nginx.ingress.kubernetes.io/ssl-redirect"].string != "false"
+                    route.forceSSLRedirect = annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"].string == "true"
+                    server.routes.append(route)
                 }
                 table.servers[host] = server
             }

@@ -135,6 +135,11 @@ public struct IngressRoute: Sendable, Equatable {
     public var backend: IngressBackendTarget
     /// The Ingress that defined it, `namespace/name`.
     public var ingress: String
+    /// ingress-nginx's `ssl-redirect` (on unless the Ingress's `nginx.ingress.kubernetes.io/ssl-redirect` is
+    /// "false"): plain HTTP gets a 308 to https when the host has a TLS certificate.
+    public var sslRedirect = true
+    /// `nginx.ingress.kubernetes.io/force-ssl-redirect: "true"`: the 308 even without a certificate for the host.
+    public var forceSSLRedirect = false
 
     public init(path: String, pathType: IngressPathType, backend: IngressBackendTarget, ingress: String) {
         self.path = path
