@@ -73,6 +73,10 @@ struct IngressProxyTests {
                 #expect(body.contains("X-Forwarded-For: 127.0.0.1\r\n") && !body.contains("6.6.6.6"), "\(body)")
                 #expect(body.contains("X-Real-Ip: 127.0.0.1") && body.contains("X-Forwarded-Proto: http"), "\(body)")
                 #expect(body.contains("X-Forwarded-Host: web.example.com"), "\(body)")
+                // The access line is written as the exchange ends, which may be just after the client has its bytes.
+                for _ in 0..<100 where log.all.filter({ $0.contains("\"GET /hello?x=1 HTTP/1.1\" 200 ") }).count < 2 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 #expect(log.all.filter { $0.contains("\"GET /hello?x=1 HTTP/1.1\" 200 ") }.count == 2, "\(log.all)")
                 _ = backendLog
             }
