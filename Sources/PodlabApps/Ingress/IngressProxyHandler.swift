@@ -149,13 +149,11 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// The request as the backend gets it: hop-by-hop headers dropped, ingress-nginx's forwarding headers set.
     private func backendHead(_ head: HTTPRequestHead, host: String) -> HTTPRequestHead {
-        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        let named = Set(head.headers[canonicalForm: "connection"].map { $0.lowercased() })
-        for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if Self.hopByHop.contains(lower) || named.contains(lower) || Self.replaced.contains(lower) { continue }
-            out.headers.add(name: name, value: value)
-        }
+        // Edited in place (NIO compares names without allocating) rather than rebuilt header by header.
+        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: head.headers)
+        for named in head.headers[canonicalForm: "connection"] { out.headers.remove(name: String(named)) }
+        for name in Self.hopByHop { out.headers.remove(name: name) }
+        for name in Self.replaced { out.headers.remove(name: name) }
         if !head.headers.contains(name: "host") { out.headers.add(name: "Host", value: host) }
         out.headers.add(name: "X-Request-ID", value: requestID())
         out.headers.add(name: "X-Real-IP", value: clientIP)
@@ -168,12 +166,12 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         return out
     }
 
-    static let hopByHop: Set<String> = [
+    static let hopByHop: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization",
     ]
     /// Set by the proxy from what it saw, never passed through from the client (ingress-nginx trusts no
     /// forwarded headers unless `use-forwarded-headers` is on).
-    static let replaced: Set<String> = [
+    static let replaced: [String] = [
         "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
         "x-forwarded-scheme", "x-scheme", "x-request-id",
     ]
@@ -225,10 +223,8 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         timer?.cancel()
         timer = nil
         responseStarted = true
-        var out = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: head.status)
-        for (name, value) in head.headers where !Self.hopByHop.contains(name.lowercased()) {
-            out.headers.add(name: name, value: value)
-        }
+        var out = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: head.status, headers: head.headers)
+        for name in Self.hopByHop { out.headers.remove(name: name) }
         if !keepAlive { out.headers.replaceOrAdd(name: "Connection", value: "close") }
         exchange?.status = Int(head.status.code)
         context.write(wrapOutboundOut(.head(out)), promise: nil)
