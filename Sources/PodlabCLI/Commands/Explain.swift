@@ -8,13 +8,15 @@ import PodlabNet
 /// `podlab explain svc/NAME [-n NS]`: where a Service's packets go. For every node: the map elements that send
 /// the Service's addresses and ports to its chains, the chains themselves (as kube-proxy's nftables mode names
 /// them), and the live packet and byte counters of each endpoint chain, read from that node's kernel.
+/// `podlab explain ingress/NAME`: the ingress controller's routes for that Ingress (host, path, type,
+/// service:port, ready endpoints).
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the nftables chains, map elements and live counters that implement a Service")
+        abstract: "Show the nftables chains and live counters of a Service, or the routes of an Ingress")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The Service: svc/NAME, service/NAME or NAME") var target: String
-    @Option(name: [.short, .customLong("namespace")], help: "The Service's namespace") var namespace = "default"
+    @Argument(help: "The Service (svc/NAME, service/NAME or NAME) or Ingress (ingress/NAME, ing/NAME)") var target: String
+    @Option(name: [.short, .customLong("namespace")], help: "The object's namespace") var namespace = "default"
 
     func run() async throws {
         do {
@@ -31,19 +33,21 @@ struct Explain: AsyncParsableCommand {
         switch parts.count {
         case 1 where !parts[0].isEmpty: return parts[0]
         case 2 where ["svc", "service", "services"].contains(parts[0].lowercased()) && !parts[1].isEmpty: return parts[1]
-        default: throw CLIError("\"\(target)\" is not a Service: use svc/NAME (podlab explain shows Services only)")
+        default: throw CLIError("\"\(target)\" is not a Service or Ingress: use svc/NAME or ingress/NAME")
         }
     }
 
     func explain() async throws {
         try Privilege.require(for: "explain")
-        let name = try Self.serviceName(target)
+        let ingress = Self.ingressName(target)
+        let name = try ingress ?? Self.serviceName(target)
         let state = global.state
         guard state.runningDaemon() != nil, let port = state.read(state.portFile).flatMap(Int.init) else {
             throw CLIError("no podlab cluster is running (state dir \(state.path)); start one with `sudo podlab up`")
         }
         let pki = try ClusterPKI.load(directory: state.pkiDir)
         let client = APIClient(port: port, tls: try pki.clientTLSConfiguration())
+        if let ingress { return try await explainIngress(ingress, client: client) }
         let service: JSONValue
         do {
             service = try await client.getJSON("/api/v1/namespaces/\(namespace)/services/\(name)")
