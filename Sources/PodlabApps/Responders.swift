@@ -41,8 +41,8 @@ public enum Responders {
             try await ResponderServer(
                 responder: DemoFetcherResponder(env: env, log: log), host: host, port: port, log: log
             ).run(onRunning: onRunning)
-        case .shell, .coredns:
-            // coredns is served by podlab's DNS server, which the container shim starts itself.
+        case .shell, .coredns, .ingressNginx:
+            // coredns and the ingress controller are podlab's own servers, which the container shim starts itself.
             throw ResponderError.noServer(image: launch.image)
         }
     }

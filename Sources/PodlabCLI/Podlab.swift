@@ -6,7 +6,7 @@ public struct Podlab: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "podlab",
         abstract: "Kubernetes networking for real, on Linux namespaces, driven by real kubectl",
-        subcommands: [Up.self, Down.self, Status.self, Kubectl.self, Shell.self, Explain.self, DaemonCommand.self]
+        subcommands: [Up.self, Down.self, Status.self, Kubectl.self, Shell.self, Explain.self, ServiceURL.self, LabCommandGroup.self, DaemonCommand.self]
     )
     public init() {}
 }

@@ -122,8 +122,8 @@ struct LifecycleTests {
             try c.kubectl(k, ["get", "pods", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.podIP} {end}"]).out == ips
         }
         let netnsCount = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix(c.netPrefix + "_") }.count
-        // The 4 pods and the 2 coredns replicas every cluster runs.
-        #expect(netnsCount == 6)
+        // The 4 pods, the 2 coredns replicas and the ingress-nginx controller every cluster runs.
+        #expect(netnsCount == 7)
 
         let pid2 = try #require(Int32(try String(contentsOfFile: c.stateDir + "/podlabd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid2, SIGKILL) == 0)

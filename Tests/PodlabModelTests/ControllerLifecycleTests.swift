@@ -154,15 +154,24 @@ struct ControllerLifecycleTests {
 
     // MARK: - Bootstrap, events, timestamps
 
-    @Test("bootstrap has the four namespaces, kubernetes and kube-dns Services, default SAs and NotReady nodes")
+    @Test("bootstrap has the four namespaces, kubernetes and kube-dns Services, default SAs, NotReady nodes, add-ons")
     func bootstrap() throws {
         let config = ClusterConfig(
             nodes: ["podlab-control-plane", "podlab-worker"], nodeAddresses: ["podlab-worker": "172.18.0.3"])
         let objects = Bootstrap.objects(config: config)
         let names = { (r: ResourceInfo) in objects.filter { $0.0 == r }.map { $0.1.ctl.name } }
-        #expect(names(Resources.namespaces) == ["default", "kube-node-lease", "kube-public", "kube-system"])
-        #expect(names(Resources.services) == ["kubernetes", "kube-dns"])
-        #expect(names(Resources.serviceAccounts) == ["default", "default", "default", "default", "coredns"])
+        #expect(names(Resources.namespaces) == ["default", "kube-node-lease", "kube-public", "kube-system", "ingress-nginx"])
+        #expect(names(Resources.services) == ["kubernetes", "kube-dns", "ingress-nginx-controller"])
+        #expect(names(Resources.serviceAccounts) == ["default", "default", "default", "default", "coredns", "ingress-nginx"])
+        // The ingress-nginx add-on: the default IngressClass `nginx` and a LoadBalancer in front of the controller.
+        let ingressClass = try #require(objects.first { $0.0 == Resources.ingressClasses }?.1)
+        #expect(ingressClass.ctl.name == "nginx" && ingressClass.at("spec.controller") == "k8s.io/ingress-nginx")
+        #expect(ingressClass.at("metadata.annotations")["ingressclass.kubernetes.io/is-default-class"] == "true")
+        let lb = try #require(objects.first { $0.1.ctl.name == "ingress-nginx-controller" && $0.0 == Resources.services }?.1)
+        #expect(lb.at("spec.type") == "LoadBalancer" && lb.at("spec.ports").array?.map { $0["port"] } == [80, 443])
+        let controller = try #require(objects.last { $0.0 == Resources.deployments }?.1)
+        #expect(controller.ctl.namespace == "ingress-nginx" && controller.ctl.name == "ingress-nginx-controller")
+        #expect(BuiltinImage.classify(controller.at("spec.template.spec.containers")[0]["image"].string ?? "") == .ingressNginx)
         // kubeadm's CoreDNS add-on: two replicas behind kube-dns, and a Corefile that forwards nowhere by default.
         let coredns = try #require(objects.first { $0.0 == Resources.deployments }?.1)
         #expect(coredns.ctl.name == "coredns" && coredns.ctl.namespace == "kube-system")

@@ -318,7 +318,8 @@ struct ControllerSimulatorTests {
         let dnsSlices = sim.list(Resources.endpointSlices, "kube-system")
         #expect(dnsSlices.count == 1)
         #expect(dnsSlices.first?["endpoints"].array?.count == 2)
-        #expect(sim.list(Resources.serviceAccounts).count == 5)
+        // default in the five namespaces, coredns, and ingress-nginx's controller account.
+        #expect(sim.list(Resources.serviceAccounts).count == 7)
     }
 
     @Test("a deployment of 3 behind a service ends with 3 ready pods spread over nodes and 3 endpoints")

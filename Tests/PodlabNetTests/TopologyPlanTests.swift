@@ -18,18 +18,21 @@ struct TopologyPlanTests {
         #expect(plan.nodes.allSatisfy { $0.bridge.rawValue == "cni0" })
     }
 
-    @Test("each node routes every other node's pod CIDR via that node's wire address")
+    @Test("each node routes every other node's pod CIDR via that node's wire address, and the rest via outside")
     func routes() throws {
         let plan = try TopologyPlan(prefix: "podlab", nodeNames: nodes)
         #expect(
             plan.nodes[0].routes.map(\.description) == [
                 "10.244.1.0/24 via 172.18.0.3 dev eth0", "10.244.2.0/24 via 172.18.0.4 dev eth0",
+                "default via 172.18.0.1 dev eth0",
             ])
         #expect(
             plan.nodes[2].routes.map(\.description) == [
                 "10.244.0.0/24 via 172.18.0.2 dev eth0", "10.244.1.0/24 via 172.18.0.3 dev eth0",
+                "default via 172.18.0.1 dev eth0",
             ])
-        #expect(try TopologyPlan(prefix: "podlab", nodeNames: ["podlab-control-plane"]).nodes[0].routes.isEmpty)
+        #expect(try TopologyPlan(prefix: "podlab", nodeNames: ["podlab-control-plane"]).nodes[0].routes.map(\.description)
+            == ["default via 172.18.0.1 dev eth0"])
     }
 
     @Test("the wire has br0 with one port per node and one for the outside; the outside is .1 with no pod routes")

@@ -142,9 +142,14 @@ extension KubeAPI {
         let network = self.network
         let (obj, warnings) = try await store.transact { store in
             let services = r == Resources.services ? store.list(Resources.services, namespace: nil).items : []
-            let (prepared, warnings) = try KubeAPI.prepare(
+            var (prepared, warnings) = try KubeAPI.prepare(
                 body, resource: r, namespace: ns, mode: mode, old: nil, part: .main, services: services,
                 network: network)
+            if r == Resources.ingresses {
+                // The DefaultIngressClass admission plugin: a new Ingress without a class gets the default one.
+                IngressClassSelector.admitDefaultClass(
+                    &prepared, classes: store.list(Resources.ingressClasses, namespace: nil).items)
+            }
             if dryRun { return (prepared, warnings) }
             return (try store.create(r, prepared), warnings)
         }

@@ -59,7 +59,34 @@ public final class CoreDNSServer: Sendable {
     public func run(dnsPort: Int = 53, healthPort: Int = 8080, readyPort: Int = 8181, metricsPort: Int = 9153)
         async throws
     {
+        let http = CoreDNSHTTPResponder(metrics: metrics, synced: { [weak self] in self?.synced ?? false })
+        guard let client else { throw ResponderError.noServer(image: "coredns without an API client") }
+        let source = CoreDNSSource(client: client, resolvConf: resolvConf, publish: { [weak self] snapshot, corefile in
+            self?.publish(snapshot, corefile)
+        }, log: log)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for port in [healthPort, readyPort, metricsPort] {
+                tasks.addTask {
+                    try await ResponderServer(responder: http, host: "0.0.0.0", port: port, log: { _ in })
+                        .run(onRunning: { _ in })
+                }
+            }
+            tasks.addTask { await source.run() }
+            tasks.addTask { try await self.serveDNS(port: dnsPort) }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+    }
+
+    /// Binds the DNS sockets once the first list of the API is in, or after 5 s without it, as CoreDNS's
+    /// kubernetes plugin delays serving until it has synced: a pod whose port 53 answers has the cluster's records
+    /// (and the kubelet's first readiness probe finds it ready). Serves until cancelled.
+    func serveDNS(port dnsPort: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !synced, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        if !synced { log("[WARNING] plugin/kubernetes: starting server with unsynced Kubernetes API") }
         let channels = try await bindDNS(port: dnsPort)
+        defer { for c in channels { c.close(promise: nil) } }
         if let fd = upstreamSocket {
             let channel = try await DatagramBootstrap(group: group.next())
                 .channelInitializer { channel in
@@ -73,24 +100,7 @@ public final class CoreDNSServer: Sendable {
         log(".:\(dnsPort)")
         log("CoreDNS-1.11.3 (podlab)")
         log("linux/\(ClusterConfig.hostArchitecture), podlab built-in")
-
-        let http = CoreDNSHTTPResponder(metrics: metrics, synced: { [weak self] in self?.synced ?? false })
-        guard let client else { throw ResponderError.noServer(image: "coredns without an API client") }
-        let source = CoreDNSSource(client: client, resolvConf: resolvConf, publish: { [weak self] snapshot, corefile in
-            self?.publish(snapshot, corefile)
-        }, log: log)
-        defer { for c in channels { c.close(promise: nil) } }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for port in [healthPort, readyPort, metricsPort] {
-                tasks.addTask {
-                    try await ResponderServer(responder: http, host: "0.0.0.0", port: port, log: { _ in })
-                        .run(onRunning: { _ in })
-                }
-            }
-            tasks.addTask { await source.run() }
-            try await tasks.next()
-            tasks.cancelAll()
-        }
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
     }
 
     /// Serves DNS from `snapshot` alone on 127.0.0.1, following no API and serving no HTTP, until cancelled:

@@ -8,11 +8,14 @@ import PodlabNet
 /// `podlab explain svc/NAME [-n NS]`: where a Service's packets go. For every node: the map elements that send
 /// the Service's addresses and ports to its chains, the chains themselves (as kube-proxy's nftables mode names
 /// them), and the live packet and byte counters of each endpoint chain, read from that node's kernel.
+/// `podlab explain ingress/NAME`: the ingress controller's routes for that Ingress (host, path, type,
+/// service:port, ready endpoints).
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the nftables chains, map elements and live counters that implement a Service or a NetworkPolicy",
+        abstract: "Show the nftables chains and live counters of a Service or a NetworkPolicy, or the routes of an Ingress",
         discussion: """
             podlab explain svc/NAME [-n NS]            a Service's map elements, chains and endpoint counters
+            podlab explain ingress/NAME [-n NS]        the ingress controller's routes for an Ingress
             podlab explain netpol/NAME [-n NS]         the pods a NetworkPolicy isolates and the peers it allows
             podlab explain traffic NS/POD NS/POD:PORT[/PROTO]
                                                        whether a new connection is allowed, by which policies,
@@ -20,9 +23,9 @@ struct Explain: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "svc/NAME, netpol/NAME, or `traffic`") var target: String
+    @Argument(help: "svc/NAME (or NAME), ingress/NAME (ing/NAME), netpol/NAME, or `traffic`") var target: String
     @Argument(help: "For traffic: the source pod NS/POD and the destination NS/POD:PORT[/PROTO]") var rest: [String] = []
-    @Option(name: [.short, .customLong("namespace")], help: "The Service's namespace") var namespace = "default"
+    @Option(name: [.short, .customLong("namespace")], help: "The object's namespace") var namespace = "default"
 
     func run() async throws {
         do {
@@ -39,7 +42,7 @@ struct Explain: AsyncParsableCommand {
         switch parts.count {
         case 1 where !parts[0].isEmpty: return parts[0]
         case 2 where ["svc", "service", "services"].contains(parts[0].lowercased()) && !parts[1].isEmpty: return parts[1]
-        default: throw CLIError("\"\(target)\" is not a Service: use svc/NAME, netpol/NAME or traffic")
+        default: throw CLIError("\"\(target)\" is not a Service: use svc/NAME, ingress/NAME, netpol/NAME or traffic")
         }
     }
 
@@ -58,13 +61,15 @@ struct Explain: AsyncParsableCommand {
             return try await explainPolicy(String(target[target.index(after: slash)...]))
         }
         guard rest.isEmpty else { throw CLIError("unexpected arguments: \(rest.joined(separator: " "))") }
-        let name = try Self.serviceName(target)
+        let ingress = Self.ingressName(target)
+        let name = try ingress ?? Self.serviceName(target)
         let state = global.state
         guard state.runningDaemon() != nil, let port = state.read(state.portFile).flatMap(Int.init) else {
             throw CLIError("no podlab cluster is running (state dir \(state.path)); start one with `sudo podlab up`")
         }
         let pki = try ClusterPKI.load(directory: state.pkiDir)
         let client = APIClient(port: port, tls: try pki.clientTLSConfiguration())
+        if let ingress { return try await explainIngress(ingress, client: client) }
         let service: JSONValue
         do {
             service = try await client.getJSON("/api/v1/namespaces/\(namespace)/services/\(name)")

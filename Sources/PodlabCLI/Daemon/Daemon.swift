@@ -130,15 +130,24 @@ public struct Daemon: Sendable {
         logger.info("coredns: Corefile now forwards to \(upstreams.isEmpty ? "nothing" : upstreams.joined(separator: " "))")
     }
 
-    /// Creates the objects every cluster has (namespaces, the kubernetes and kube-dns Services, nodes)
-    /// where they do not exist yet; a restarted daemon finds them in the store and leaves them.
+    /// Creates the objects every cluster has (namespaces, the kubernetes and kube-dns Services, nodes, the
+    /// add-ons) where they do not exist yet; a restarted daemon finds them in the store and leaves them. Services
+    /// without a fixed cluster IP (ingress-nginx's LoadBalancer) get theirs and their node ports as the API
+    /// would allocate them.
     static func bootstrap(_ store: ClusterStore, config: ClusterConfig, logger: Logger) async throws {
+        var rng = SystemRandomNumberGenerator()
         for (r, obj) in Bootstrap.objects(config: config) {
             let name = obj.at("metadata.name").string ?? ""
             let ns = obj.at("metadata.namespace").string
             if await store.get(r, namespace: ns, name: name) != nil { continue }
             var o = obj
             Defaulting.apply(&o, resource: r)
+            if r == Resources.services {
+                let existing = await store.list(Resources.services, namespace: nil).items
+                let errors = ServiceAllocation.allocate(
+                    &o, old: nil, existing: existing, config: ServiceNetworkConfig(), using: &rng)
+                if let first = errors.first { throw CLIError("bootstrap Service \(ns ?? "")/\(name): \(first)") }
+            }
             _ = try await store.create(r, o)
         }
     }

@@ -40,6 +40,9 @@ enum ContainerShim {
         if launch.builtin == .coredns {
             runDNSServer(launch, upstreamSocket: upstreamSocket, log: log, exit: exit, stopSignals: stopSignals)
         }
+        if launch.builtin == .ingressNginx {
+            runIngressController(launch, log: log, exit: exit, stopSignals: stopSignals)
+        }
         if launch.builtin.isResponder {
             runResponder(launch, log: log, exit: exit, stopSignals: stopSignals)
         }

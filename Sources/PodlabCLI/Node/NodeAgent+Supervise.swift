@@ -109,7 +109,7 @@ extension NodeAgent {
             run.pid = pid
             run.startedAt = Date()
             run.waiting = nil
-            run.serving = builtin == .shell
+            run.serving = false
             run.ready = false
             run.readinessSuccesses = 0
             run.readinessFailures = 0
@@ -168,6 +168,14 @@ extension NodeAgent {
         guard let node = nodes[sb.node] else { return run }
         let ip = sb.ip
         let net = self.net
+        if !run.serving, run.builtin == .shell || run.builtin == nil {
+            // A command counts as started once its shim runs it, and (with stdin or a tty) serves attach.sock:
+            // `kubectl run -i` attaches as soon as the pod is ready, and must find something to attach to.
+            let files = ["shim.pid"] + (run.spec.stdin == true || run.spec.tty == true ? ["attach.sock"] : [])
+            let exit = FileManager.default.fileExists(atPath: run.runDir + "/" + ContainerExit.fileName)
+            guard exit || files.allSatisfy({ FileManager.default.fileExists(atPath: run.runDir + "/" + $0) }) else { return run }
+            run.serving = true
+        }
         if !run.serving {
             // A responder counts as started once its port answers, so "Running" means it serves.
             guard let port = run.builtin.flatMap({ b in

@@ -5,7 +5,7 @@ public enum Bootstrap {
     /// Namespaces default, kube-system, kube-public and kube-node-lease; Services `kubernetes`
     /// (10.96.0.1:443 → API server 6443, no selector) and `kube-dns` (10.96.0.10); ServiceAccount `default`
     /// in each namespace; ConfigMap `kube-root-ca.crt` when the CA is configured; one Node per config node;
-    /// kubeadm's CoreDNS add-on (see `CoreDNSAddon`).
+    /// kubeadm's CoreDNS add-on (see `CoreDNSAddon`); the ingress-nginx add-on (see `IngressNginxAddon`).
     ///
     /// Nodes start NotReady with upstream's wording for a node whose kubelet never reported
     /// (Ready=Unknown, reason NodeStatusNeverUpdated); the node agent replaces the conditions when it runs.
@@ -38,6 +38,7 @@ public enum Bootstrap {
             out.append((Resources.nodes, node(name, index: i, config: config)))
         }
         out += CoreDNSAddon.objects(upstreams: config.dnsUpstreams)
+        out += IngressNginxAddon.objects()
         return out
     }
 

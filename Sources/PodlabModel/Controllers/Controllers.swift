@@ -4,7 +4,7 @@ import Foundation
 /// applies the actions, and calls again until no action is returned.
 public enum Controllers {
     /// One pass of every controller, in dependency order: namespaces, service accounts, deployments,
-    /// replica sets, scheduler, endpoints, endpoint slices, load balancers, garbage collector.
+    /// replica sets, scheduler, endpoints, endpoint slices, load balancers, ingress status, garbage collector.
     ///
     /// Every controller reads the same snapshot. The result holds at most one write (update, updateStatus,
     /// delete) per object: a later controller's write to an object an earlier one already writes is left
@@ -23,6 +23,7 @@ public enum Controllers {
             EndpointsController.reconcile(s, config: config),
             EndpointSliceController.reconcile(s, config: config, rng: &rng),
             LoadBalancerController.reconcile(s, config: config, now: now),
+            IngressStatusController.reconcile(s, now: now),
             GarbageCollector.reconcile(s),
         ]
         let terminating = Set(s.list(Resources.namespaces).filter(\.ctl.isDeleting).map(\.ctl.name))

@@ -16,12 +16,16 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
     /// coredns/coredns: cluster DNS on 53 (UDP and TCP), Prometheus metrics on 9153, /health on 8080 and
     /// /ready on 8181, answering from the cluster's Services and EndpointSlices as CoreDNS's kubernetes plugin.
     case coredns
+    /// ingress-nginx/controller: podlab's ingress controller, a reverse proxy on 80 (and TLS on 443) routing by
+    /// the cluster's Ingresses, /healthz on 10254.
+    case ingressNginx = "ingress-nginx"
 
     /// The image a user wrote, classified; nil for an image podlab does not have (the pod gets ErrImagePull).
     /// Any registry prefix and any tag or digest are accepted: `docker.io/library/nginx:1.27`, `nginx@sha256:...`.
     public static func classify(_ image: String) -> BuiltinImage? {
         let repo = repository(of: image).lowercased()
         let last = repo.split(separator: "/").last.map(String.init) ?? repo
+        if repo.hasSuffix("ingress-nginx/controller") { return .ingressNginx }
         switch last {
         case "nginx", "nginx-unprivileged": return .nginx
         case "httpenv": return .httpenv
@@ -49,7 +53,7 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
     public static func pullErrorMessage(for image: String) -> String {
         "podlab runs built-in images only and has none named \"\(image)\"; built-in images: nginx, "
             + "bretfisher/httpenv, traefik/whoami (containous/whoami, */whoami), minikube-demo-server, "
-            + "minikube-demo-server-fetcher, coredns/coredns, and the shell images busybox, alpine, nicolaka/netshoot, "
+            + "minikube-demo-server-fetcher, coredns/coredns, ingress-nginx/controller, and the shell images busybox, alpine, nicolaka/netshoot, "
             + "jpetazzo/shpod, ubuntu, debian, curlimages/curl"
     }
 
@@ -65,6 +69,7 @@ public enum BuiltinImage: String, Codable, Sendable, Hashable, CaseIterable {
         case .demoServer: return 8000
         case .demoFetcher: return 8080
         case .coredns: return 53
+        case .ingressNginx: return 80
         case .shell: return nil
         }
     }

@@ -114,16 +114,21 @@ public struct TopologyPlan: Sendable, Hashable {
                     routes: [],
                     sysctls: SysctlPlan.node))
         }
+        let outsideAddress = IPv4Address(wireNetwork.network.value + 1)
         for i in nodes.indices {
             nodes[i].routes = nodes.indices.filter { $0 != i }.map { j in
                 RoutePlan(destination: nodes[j].podCIDR, gateway: nodes[j].wireAddress, device: .eth0)
             }
+            // A default route via the wire's gateway (`outside`), as a kind node has one via the docker network's:
+            // without it a node's own packets to a ClusterIP find no route before kube-proxy's output hook DNATs them.
+            nodes[i].routes.append(RoutePlan(
+                destination: IPv4CIDR(clamping: IPv4Address(0), prefixLength: 0), gateway: outsideAddress, device: .eth0))
         }
         let outsidePort = InterfaceName(known: "veth-outside")
         self.names = names
         self.nodes = nodes
         self.outside = OutsideNetworkPlan(
-            netns: names.outside, address: IPv4Address(wireNetwork.network.value + 1),
+            netns: names.outside, address: outsideAddress,
             prefixLength: wireNetwork.prefixLength, wirePort: outsidePort, sysctls: SysctlPlan.outside)
         self.wire = WireNetworkPlan(
             netns: names.wire, bridge: .br0, ports: nodes.map(\.wirePort) + [outsidePort], sysctls: SysctlPlan.wire)

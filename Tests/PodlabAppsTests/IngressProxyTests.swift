@@ -1,0 +1,130 @@
+import NIOPosix
+import PodlabModel
+import Testing
+
+@testable import PodlabApps
+
+/// The ingress proxy on loopback: routes built by hand, whoami as the backend.
+@Suite("ingress proxy")
+struct IngressProxyTests {
+    /// Runs the proxy on 127.0.0.1:0 with `table` for the duration of `body`.
+    static func withProxy<T: Sendable>(
+        _ table: IngressRouteTable, _ body: @Sendable (_ port: Int, _ log: LogLines) async throws -> T
+    ) async throws -> T {
+        let log = LogLines()
+        let routes = IngressRoutes()
+        routes.replace(table)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pools = IngressController.pools(for: group)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await Self.run(group, routes, pools, log, ports, continuation, body))
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await group.shutdownGracefully()
+        return try outcome.get()
+    }
+
+    private static func run<T: Sendable>(
+        _ group: MultiThreadedEventLoopGroup, _ routes: IngressRoutes, _ pools: [ObjectIdentifier: IngressController.PoolCell],
+        _ log: LogLines, _ ports: AsyncStream<Int>, _ continuation: AsyncStream<Int>.Continuation,
+        _ body: @Sendable (_ port: Int, _ log: LogLines) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                try await IngressController.serveProxy(
+                    group: group, routes: routes, pools: pools, host: "127.0.0.1", port: 0, scheme: "http", tls: nil,
+                    log: { log.append($0) }, onRunning: { continuation.yield($0) })
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await tasks.next()
+                throw NoPort()
+            }
+            let result = try await body(port, log)
+            tasks.cancelAll()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    static func table(host: String, endpoints: [String], problem: String? = nil) -> IngressRouteTable {
+        let backend = IngressBackendTarget(namespace: "default", service: "web", port: "80", endpoints: endpoints, problem: problem)
+        var server = IngressServer(host: host)
+        server.routes = [IngressRoute(path: "/", pathType: .prefix, backend: backend, ingress: "default/web")]
+        return IngressRouteTable(servers: [host: server])
+    }
+
+    @Test("a routed request reaches the backend with Host kept and forwarding headers; keep-alive on both sides")
+    func proxies() async throws {
+        try await withResponder(makeLaunch(.whoami)) { backendPort, backendLog in
+            try await Self.withProxy(Self.table(host: "web.example.com", endpoints: ["127.0.0.1:\(backendPort)"])) { port, log in
+                let request = "GET /hello?x=1 HTTP/1.1\r\nHost: web.example.com\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"
+                let (responses, closed) = try await RawHTTP.exchange(port: port, request + request, count: 2)
+                #expect(responses.map(\.status) == [200, 200])
+                #expect(!closed)
+                let body = responses.first?.body ?? ""
+                #expect(body.contains("GET /hello?x=1 HTTP/1.1"), "\(body)")
+                #expect(body.contains("Host: web.example.com"), "\(body)")
+                // The client's own X-Forwarded-For is not trusted: the proxy states what it saw.
+                #expect(body.contains("X-Forwarded-For: 127.0.0.1\r\n") && !body.contains("6.6.6.6"), "\(body)")
+                #expect(body.contains("X-Real-Ip: 127.0.0.1") && body.contains("X-Forwarded-Proto: http"), "\(body)")
+                #expect(body.contains("X-Forwarded-Host: web.example.com"), "\(body)")
+                // The access line is written as the exchange ends, which may be just after the client has its bytes.
+                for _ in 0..<100 where log.all.filter({ $0.contains("\"GET /hello?x=1 HTTP/1.1\" 200 ") }).count < 2 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(log.all.filter { $0.contains("\"GET /hello?x=1 HTTP/1.1\" 200 ") }.count == 2, "\(log.all)")
+                _ = backendLog
+            }
+        }
+    }
+
+    @Test("no rule: 404 from the default backend; no endpoints: 503; nothing listening: 502 with the reason logged")
+    func errors() async throws {
+        // A port that was just free: bind, learn it, let the server stop.
+        let closedPort = try await withResponder(makeLaunch(.nginx)) { port, _ in port }
+        var table = Self.table(host: "empty.example.com", endpoints: [])
+        table.servers["refused.example.com"] = Self.table(host: "refused.example.com", endpoints: ["127.0.0.1:\(closedPort)"])
+            .servers["refused.example.com"]
+        try await Self.withProxy(table) { port, log in
+            let (missing, _) = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\nHost: other\r\n\r\n")
+            #expect(missing.first?.status == 404)
+            #expect(missing.first?.body.contains("<center><h1>404 Not Found</h1></center>") == true)
+            let (empty, _) = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\nHost: empty.example.com\r\n\r\n")
+            #expect(empty.first?.statusLine == "HTTP/1.1 503 Service Temporarily Unavailable")
+            let (refused, _) = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\nHost: refused.example.com\r\n\r\n")
+            #expect(refused.first?.status == 502)
+            #expect(log.all.contains { $0.contains("connect() failed (111: Connection refused)") }, "\(log.all)")
+        }
+    }
+
+    @Test("plain HTTP to a host with a served certificate is redirected (308) unless its Ingress turns that off")
+    func sslRedirect() async throws {
+        var table = Self.table(host: "secure.example.com", endpoints: [])
+        var off = Self.table(host: "plain.example.com", endpoints: []).servers["plain.example.com"]
+        off?.routes[0].sslRedirect = false
+        table.servers["plain.example.com"] = off
+        let routes = IngressRoutes()
+        routes.replace(table, tlsHosts: ["secure.example.com", "plain.example.com"])
+        #expect(routes.pick(host: "secure.example.com:80", target: "/a?b=1") == .redirect("https://secure.example.com/a?b=1"))
+        #expect(routes.pick(host: "secure.example.com", target: "/a", secure: true) != .redirect("https://secure.example.com/a"))
+        #expect(routes.pick(host: "plain.example.com", target: "/") != .redirect("https://plain.example.com/"))
+    }
+
+    @Test("a request body is streamed to the backend and the answer back")
+    func body() async throws {
+        try await withResponder(makeLaunch(.whoami)) { backendPort, _ in
+            try await Self.withProxy(Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])) { port, _ in
+                let payload = String(repeating: "abcdefgh", count: 20_000)
+                let request = "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: \(payload.utf8.count)\r\n\r\n" + payload
+                let (responses, _) = try await RawHTTP.exchange(port: port, request)
+                #expect(responses.first?.status == 200)
+                #expect(responses.first?.body.hasSuffix(payload) == true)
+            }
+        }
+    }
+}
