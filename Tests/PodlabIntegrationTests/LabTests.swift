@@ -38,7 +38,9 @@ struct LabTests {
     }
 
     @Test("podlab lab run --all --format tap passes all five labs")
-    func all() throws {
+    func all() async throws { try await offPool { try Self.allBody() } }
+
+    static func allBody() throws {
         let c = try Self.cluster.get()
         let list = try Self.lab(c, "list", [])
         #expect(list.lines.map { String($0.split(separator: " ").first ?? "") }
@@ -58,7 +60,9 @@ struct LabTests {
     }
 
     @Test("JUnit output names every check and marks the failed one with its cause")
-    func junitAndNegativeControls() throws {
+    func junitAndNegativeControls() async throws { try await offPool { try Self.junitAndNegativeControlsBody() } }
+
+    static func junitAndNegativeControlsBody() throws {
         let c = try Self.cluster.get()
         let k = KubectlBinary.all[0]
         // connecting-apps: a selector that matches nothing empties the endpoints.
@@ -123,7 +127,9 @@ struct LabTests {
     }
 
     @Test("exercise mode: start, a failing check, the learner's commands, check, next, to the end")
-    func exercise() throws {
+    func exercise() async throws { try await offPool { try Self.exerciseBody() } }
+
+    static func exerciseBody() throws {
         let c = try Self.cluster.get()
         var r = try Self.lab(c, "start", ["connecting-apps"])
         #expect(r.status == 0, "\(r)")
@@ -177,7 +183,9 @@ struct LabTests {
     }
 
     @Test("podlab service --url prints minikube's URL, and refuses a ClusterIP Service")
-    func serviceURL() throws {
+    func serviceURL() async throws { try await offPool { try Self.serviceURLBody() } }
+
+    static func serviceURLBody() throws {
         let c = try Self.cluster.get()
         let k = KubectlBinary.all[0]
         _ = try c.kubectl(k, ["create", "ns", "svcurl"])

@@ -67,6 +67,25 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// Runs a long blocking test body (minutes of waiting on child processes) on a thread of its own, so it does not
+/// hold one of the few cooperative threads (two on a 2-core machine) that the in-process servers of other suites,
+/// running in parallel, need to answer. The body stays in the test's task (a task executor preference), so its
+/// expectations are recorded against the test.
+func offPool<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(BlockingExecutor()) { try body() }
+}
+
+/// A task executor that runs its jobs on a serial dispatch queue (GCD worker threads, not the cooperative pool).
+final class BlockingExecutor: TaskExecutor {
+    let queue = DispatchQueue(label: "podlab.tests.blocking")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
+
 /// Whether this process may create clusters: root, with a built podlab binary.
 enum Privilege {
     static var isRoot: Bool { geteuid() == 0 }
