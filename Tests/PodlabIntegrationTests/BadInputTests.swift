@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Every bad input gets a precise error and leaves the cluster as it was.
-@Suite("bad input is refused precisely and changes nothing", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("bad input is refused precisely and changes nothing", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct BadInputTests {
     /// Names and resourceVersions of everything in a namespace: equal before and after a refused write
     /// means nothing was half-applied.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Cluster DNS on real packets: the coredns pods behind 10.96.0.10, asked by the VM's own tools in pods.
-@Suite("cluster DNS", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("cluster DNS", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct DNSTests {
     static func exec(_ c: TestCluster, _ k: KubectlBinary, _ ns: String, _ pod: String, _ argv: [String]) throws -> Run {
         try c.kubectl(k, ["-n", ns, "exec", pod, "--"] + argv)

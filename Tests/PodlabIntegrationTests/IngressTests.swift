@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Ingress on real packets: the built-in ingress-nginx controller routes HTTP from `outside` by host and path.
-@Suite("ingress on real packets", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("ingress on real packets", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct IngressTests {
     static let manifest = """
         apiVersion: networking.k8s.io/v1

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The tutorials' kubectl commands against a real `podlab up`, once per real kubectl on the machine.
-@Suite("kubectl drives podlab", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("kubectl drives podlab", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct KubectlWorkflowTests {
     static let nginxDeployment = """
         apiVersion: apps/v1
@@ -318,7 +318,7 @@ struct KubectlWorkflowTests {
 }
 
 /// Manifests that carry RBAC objects apply unchanged (podlab stores them; it has one admin user).
-@Suite("tutorial manifests with RBAC objects", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("tutorial manifests with RBAC objects", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct RBACManifestTests {
     /// Seed 004's shpod.yml, with the indentation the captured page lost restored.
     static func shpod(_ ns: String) -> String {

@@ -4,7 +4,7 @@ import Testing
 /// The labs, run by `podlab lab` against a cluster of their own (they work in the default namespace, as the
 /// tutorials do): all five pass, each has a negative control whose check names the cause, and exercise mode
 /// takes a learner through one lab with the commands typed as the tutorial writes them.
-@Suite("labs", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("labs", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct LabTests {
     static let labsDir: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -38,9 +38,7 @@ struct LabTests {
     }
 
     @Test("podlab lab run --all --format tap passes all five labs")
-    func all() async throws { try await offPool { try Self.allBody() } }
-
-    static func allBody() throws {
+    func all() throws {
         let c = try Self.cluster.get()
         let list = try Self.lab(c, "list", [])
         #expect(list.lines.map { String($0.split(separator: " ").first ?? "") }
@@ -60,9 +58,7 @@ struct LabTests {
     }
 
     @Test("JUnit output names every check and marks the failed one with its cause")
-    func junitAndNegativeControls() async throws { try await offPool { try Self.junitAndNegativeControlsBody() } }
-
-    static func junitAndNegativeControlsBody() throws {
+    func junitAndNegativeControls() throws {
         let c = try Self.cluster.get()
         let k = KubectlBinary.all[0]
         // connecting-apps: a selector that matches nothing empties the endpoints.
@@ -127,9 +123,7 @@ struct LabTests {
     }
 
     @Test("exercise mode: start, a failing check, the learner's commands, check, next, to the end")
-    func exercise() async throws { try await offPool { try Self.exerciseBody() } }
-
-    static func exerciseBody() throws {
+    func exercise() throws {
         let c = try Self.cluster.get()
         var r = try Self.lab(c, "start", ["connecting-apps"])
         #expect(r.status == 0, "\(r)")
@@ -183,9 +177,7 @@ struct LabTests {
     }
 
     @Test("podlab service --url prints minikube's URL, and refuses a ClusterIP Service")
-    func serviceURL() async throws { try await offPool { try Self.serviceURLBody() } }
-
-    static func serviceURLBody() throws {
+    func serviceURL() throws {
         let c = try Self.cluster.get()
         let k = KubectlBinary.all[0]
         _ = try c.kubectl(k, ["create", "ns", "svcurl"])

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `podlab up/down/status/kubectl`, authentication and crash safety.
-@Suite("podlab's own commands", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("podlab's own commands", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct LifecycleTests {
     @Test("a request without a client certificate is refused")
     func unauthenticated() throws {

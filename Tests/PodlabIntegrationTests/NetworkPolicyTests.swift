@@ -6,7 +6,7 @@ import Testing
 /// NetworkPolicy on real packets, as the upstream e2e netpol suite checks it: namespaces x, y, z with pods a, b, c
 /// serving TCP 80 and 81 and UDP 80, every pod probing every other pod with real connections from inside the pods,
 /// the result printed as the upstream `.`/`X` table and compared exactly with the expected one.
-@Suite("network policy on real packets", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("network policy on real packets", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct NetworkPolicyTests {
     static let namespaces = ["x", "y", "z"]
     static let podNames = ["a", "b", "c"]
@@ -197,9 +197,7 @@ struct NetworkPolicyTests {
     }
 
     @Test("the upstream truth-table scenarios", arguments: KubectlBinary.all.prefix(1))
-    func truthTables(_ k: KubectlBinary) async throws { try await offPool { try Self.truthTablesBody(k) } }
-
-    static func truthTablesBody(_ k: KubectlBinary) throws {
+    func truthTables(_ k: KubectlBinary) throws {
         // A cluster of its own: in a full run, other suites' work on the shared cluster once turned same-node
         // pairs into timeouts for a few scenarios (not reproduced with this suite alone).
         let c = try Self.cluster.get()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Issue 4's "done means": real pods in network namespaces, driven by real kubectl.
-@Suite("pods are real", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("pods are real", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct PodsTests {
     static let nginxDeployment = """
         apiVersion: apps/v1

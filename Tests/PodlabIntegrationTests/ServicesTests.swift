@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Services on real packets: kube-proxy's nftables layout in every node, driven by real kubectl.
-@Suite("services on real packets", .enabled(if: Privilege.canRunCluster), .serialized)
+@Suite("services on real packets", .enabled(if: Privilege.canRunCluster), .serialized, .offPool)
 struct ServicesTests {
     /// Counts the httpenv HOSTNAMEs in `text` (one JSON answer per line of requests).
     static func hostnames(_ text: String) -> [String: Int] {

@@ -67,12 +67,24 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Runs a long blocking test body (minutes of waiting on child processes) on a thread of its own, so it does not
-/// hold one of the few cooperative threads (two on a 2-core machine) that the in-process servers of other suites,
-/// running in parallel, need to answer. The body stays in the test's task (a task executor preference), so its
-/// expectations are recorded against the test.
-func offPool<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
-    try await withTaskExecutorPreference(BlockingExecutor()) { try body() }
+/// Runs every test of a suite on a thread of its own instead of a cooperative one. The integration tests block for
+/// seconds to minutes on child processes (kubectl, curl, podlab); run on the cooperative pool (two threads on a
+/// 2-core machine) they starve the async work of suites running beside them, such as the in-process API server
+/// of StreamsPrivilegedTests. The test keeps its task (a task executor preference), so expectations are recorded
+/// against it.
+struct OffPoolTrait: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await withTaskExecutorPreference(BlockingExecutor()) { try await function() }
+    }
+}
+
+extension Trait where Self == OffPoolTrait {
+    /// Runs the suite's tests off the cooperative pool (see `OffPoolTrait`).
+    static var offPool: Self { OffPoolTrait() }
 }
 
 /// A task executor that runs its jobs on a serial dispatch queue (GCD worker threads, not the cooperative pool).
