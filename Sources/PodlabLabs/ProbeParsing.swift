@@ -58,7 +58,7 @@ public enum ProbeScript {
 
     /// dig with the pod's search list, printing the header comments (for the status) and the answer section.
     public static func dns(name: String, type: String) -> String {
-        "dig +search +noall +comments +answer +tries=2 +time=2 \(shellQuote(name)) \(shellQuote(type))"
+        "dig +search +noall +comments +answer +tries=3 +time=3 \(shellQuote(name)) \(shellQuote(type))"
     }
 
     public struct DNSAnswer: Sendable, Hashable {
