@@ -66,15 +66,10 @@ public struct CheckRunner: Sendable {
         case .counters(let service, let port, let endpoints):
             return counters(service: service, namespace: check.namespace, port: port, endpoints: endpoints)
         case .command(let run, let place, let expect):
-            let r = cluster.run(run, in: resolve(place), timeout: 60)
+            let r = cluster.run(run, in: place, timeout: 60)
             if let why = expanded(expect).failure(for: r.output) { return .failed(why, cause: nil) }
             return .passed("")
         }
-    }
-
-    func resolve(_ place: LabPlace) -> LabPlace {
-        if case .node(let name) = place, name.isEmpty { return .node(cluster.defaultNode()) }
-        return place
     }
 
     func expanded(_ e: TextExpectation) -> TextExpectation {
@@ -136,7 +131,7 @@ public struct CheckRunner: Sendable {
         let timeout = probe.outcome == .timeout ? 2 : 5
         let script = ProbeScript.http(
             url: url, requests: probe.requests, curlOptions: cluster.expand(probe.curlOptions), timeoutSeconds: timeout)
-        let r = cluster.run(script, in: resolve(probe.place), timeout: 30 + probe.requests * (timeout + 3))
+        let r = cluster.run(script, in: probe.place, timeout: 30 + probe.requests * (timeout + 3))
         let answers = ProbeScript.parseHTTP(r.stdout)
         guard answers.count == probe.requests else {
             return .failed("the probe from \(probe.place) did not run: \(r.output.trimmed.prefix(300))", cause: nil)
@@ -173,7 +168,7 @@ public struct CheckRunner: Sendable {
 
     func dns(_ probe: DNSProbe) -> CheckOutcome {
         let name = cluster.expand(probe.name)
-        let r = cluster.run(ProbeScript.dns(name: name, type: probe.type), in: resolve(probe.place), timeout: 30)
+        let r = cluster.run(ProbeScript.dns(name: name, type: probe.type), in: probe.place, timeout: 30)
         let answer = ProbeScript.parseDig(r.stdout)
         guard let rcode = answer.rcode else {
             return .failed("dig \(name) \(probe.type) from \(probe.place) got no answer: \(r.output.trimmed.prefix(300))", cause: nil)

@@ -71,19 +71,24 @@ public struct LabCluster: Sendable {
                 [kubectl, "exec", "-n", namespace, target, "--", "sh", "-c", variablePrefix() + command], env: environment,
                 cwd: workDir, timeout: timeout)
         case .node(let node):
-            guard let podlab else { return skippedResult(place) }
-            return LabShell.run(
-                [podlab.binary, "shell", "--state-dir", podlab.stateDir, node, "--", "sh", "-c", variablePrefix() + command],
-                env: environment, cwd: workDir, timeout: timeout)
+            // Callers skip node places on other clusters; nothing runs if one gets here.
+            guard let podlab else { return CommandResult(status: 0, stdout: "", stderr: "", timedOut: false) }
+            // A node place without a name is the first worker.
+            return shell(podlab, node.isEmpty ? defaultNode() : node, variablePrefix() + command, timeout: timeout)
         case .outside:
             guard let podlab else {
                 // On another cluster this machine is the outside world.
                 return LabShell.run(["/bin/bash", "-c", variablePrefix() + command], env: environment, cwd: workDir, timeout: timeout)
             }
-            return LabShell.run(
-                [podlab.binary, "shell", "--state-dir", podlab.stateDir, "outside", "--", "sh", "-c", variablePrefix() + command],
-                env: environment, cwd: workDir, timeout: timeout)
+            return shell(podlab, "outside", variablePrefix() + command, timeout: timeout)
         }
+    }
+
+    /// `podlab shell TARGET -- sh -c SCRIPT` on this cluster (a node's namespace or `outside`).
+    private func shell(_ podlab: Podlab, _ target: String, _ script: String, timeout: Int) -> CommandResult {
+        LabShell.run(
+            [podlab.binary, "shell", "--state-dir", podlab.stateDir, target, "--", "sh", "-c", script],
+            env: environment, cwd: workDir, timeout: timeout)
     }
 
     /// The variables the lab's VM commands exported (those that differ from podlab's own environment).
@@ -106,10 +111,6 @@ public struct LabCluster: Sendable {
 
     func variablePrefix() -> String {
         labVariables().map { "\($0.0)=\(ProbeScript.shellQuote($0.1)); export \($0.0); " }.joined()
-    }
-
-    func skippedResult(_ place: LabPlace) -> CommandResult {
-        CommandResult(status: 0, stdout: "", stderr: "", timedOut: false)
     }
 
     /// kubectl with the lab's kubeconfig; its stdout when it succeeds.

@@ -23,7 +23,7 @@ public struct LabRunner: Sendable {
                     reporter.line("    (skipped: a node shell exists on podlab clusters only)")
                     continue
                 }
-                let result = cluster.run(command.run, in: resolve(command.place), timeout: command.timeout)
+                let result = cluster.run(command.run, in: command.place, timeout: command.timeout)
                 let ok = !result.timedOut && ((result.status == 0) != command.expectFailure)
                 reporter.commandFinished(command, result, ok: ok)
             }
@@ -43,11 +43,6 @@ public struct LabRunner: Sendable {
                 lab: lab.name, step: index, stepTitle: step.title, check: c.title, outcome: outcome,
                 seconds: Date().timeIntervalSince(start)))
         }
-    }
-
-    func resolve(_ place: LabPlace) -> LabPlace {
-        if case .node(let name) = place, name.isEmpty { return .node(cluster.defaultNode()) }
-        return place
     }
 
     /// Removes what the lab made: its cleanup commands, then its namespaces (waiting until they are gone).
