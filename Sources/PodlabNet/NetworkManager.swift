@@ -117,7 +117,7 @@ public final class NetworkManager: Sendable {
             try thread(node.netns).perform { ctx in
                 let nl = ctx.netlink
                 try nl.setLink(.loopback, up: true)
-                try nl.ensureBridge(node.bridge)
+                try nl.ensureBridge(node.bridge, address: node.bridgeMAC)
                 try nl.ensureAddress(node.gateway, prefixLength: node.podCIDR.prefixLength, on: node.bridge)
                 try nl.setLink(node.bridge, up: true)
                 try nl.ensureAddress(node.wireAddress, prefixLength: node.wirePrefixLength, on: .eth0)

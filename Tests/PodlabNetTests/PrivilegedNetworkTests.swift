@@ -95,6 +95,13 @@ struct PrivilegedNetworkTests {
         #expect(detail.output.contains("master cni0"))
         #expect(detail.output.contains("isolated on"))
 
+        // cni0 keeps the planned MAC whatever its ports are: pods' ARP entries for the gateway stay true.
+        func bridgeMAC() throws -> String {
+            try run(["ip", "netns", "exec", n0.netns.rawValue, "cat", "/sys/class/net/cni0/address"])
+                .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try bridgeMAC() == n0.bridgeMAC.description)
+
         // Sysctls read back as planned.
         for s in n0.sysctls {
             let value = try manager.readSysctl(s.path, in: n0.netns)
@@ -115,6 +122,7 @@ struct PrivilegedNetworkTests {
         #expect(try !manager.links(in: n0.netns).contains { $0.name == c.hostVeth.rawValue })
         #expect(try manager.links(in: n0.netns).contains { $0.name == a.hostVeth.rawValue })
         #expect(!FileManager.default.fileExists(atPath: c.netns.path))
+        #expect(try bridgeMAC() == n0.bridgeMAC.description)
 
         // A process inside a pod is killed by removeAll (found by its netns, not its name).
         let sleeper = Process()

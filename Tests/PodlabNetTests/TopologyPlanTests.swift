@@ -16,6 +16,7 @@ struct TopologyPlanTests {
         #expect(plan.nodes.map(\.podCIDR.description) == ["10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"])
         #expect(plan.nodes.map(\.gateway.description) == ["10.244.0.1", "10.244.1.1", "10.244.2.1"])
         #expect(plan.nodes.allSatisfy { $0.bridge.rawValue == "cni0" })
+        #expect(plan.nodes.map(\.bridgeMAC.description) == ["02:70:0a:f4:00:01", "02:70:0a:f4:01:01", "02:70:0a:f4:02:01"])
     }
 
     @Test("each node routes every other node's pod CIDR via that node's wire address, and the rest via outside")

@@ -120,14 +120,19 @@ final class NetlinkSocket {
         return result
     }
 
-    /// Adds bridge `name`. EEXIST is success when the existing link is a bridge. Idempotent.
-    func ensureBridge(_ name: InterfaceName) throws {
+    /// Adds bridge `name`, with `address` as its MAC when given (then set on an existing bridge too, so the
+    /// kernel keeps it instead of following its ports'). EEXIST is success when the existing link is a bridge.
+    /// Idempotent.
+    func ensureBridge(_ name: InterfaceName, address: MACAddress? = nil) throws {
         guard let link = rtnl_link_alloc() else {
             throw KernelError(call: "rtnl_link_alloc", subject: "", errno: ENOMEM)
         }
         defer { rtnl_link_put(link) }
         rtnl_link_set_name(link, name.rawValue)
         _ = rtnl_link_set_type(link, "bridge")
+        let lladdr = try address.map(Self.linkAddress)
+        defer { if let lladdr { nl_addr_put(lladdr) } }
+        if let lladdr { rtnl_link_set_addr(link, lladdr) }
         let rc = rtnl_link_add(sock, link, NLM_F_CREATE | NLM_F_EXCL)
         if rc < 0 {
             let e = NetlinkSocket.error(rc, "RTM_NEWLINK bridge", subject(name.rawValue))
@@ -138,7 +143,34 @@ final class NetlinkSocket {
                     call: "RTM_NEWLINK bridge", subject: subject(name.rawValue), errno: EEXIST,
                     detail: "a \(kind ?? "non-bridge") link has that name")
             }
+            if let address { try setLinkAddress(name, address) }
         }
+    }
+
+    private static func linkAddress(_ mac: MACAddress) throws -> OpaquePointer {
+        var bytes = mac.bytes
+        guard let addr = bytes.withUnsafeMutableBytes({ nl_addr_build(AF_LLC, $0.baseAddress, $0.count) }) else {
+            throw KernelError(call: "nl_addr_build", subject: mac.description, errno: ENOMEM)
+        }
+        return addr
+    }
+
+    /// Sets `name`'s MAC address (the kernel then counts it as set by the user).
+    func setLinkAddress(_ name: InterfaceName, _ mac: MACAddress) throws {
+        let call = "RTM_NEWLINK change address"
+        guard let orig = try getLink(name) else {
+            throw KernelError(call: call, subject: subject(name.rawValue), errno: ENODEV)
+        }
+        defer { rtnl_link_put(orig) }
+        guard let change = rtnl_link_alloc() else {
+            throw KernelError(call: "rtnl_link_alloc", subject: "", errno: ENOMEM)
+        }
+        defer { rtnl_link_put(change) }
+        let lladdr = try Self.linkAddress(mac)
+        defer { nl_addr_put(lladdr) }
+        rtnl_link_set_addr(change, lladdr)
+        let rc = rtnl_link_change(sock, orig, change, 0)
+        if rc < 0 { throw NetlinkSocket.error(rc, call, subject("\(name.rawValue) to \(mac)")) }
     }
 
     /// Adds a veth pair: `name` here and `peer` created directly inside the netns open at `peerNetnsFD`

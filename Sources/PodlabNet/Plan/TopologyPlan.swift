@@ -20,6 +20,16 @@ public struct RoutePlan: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// An Ethernet address.
+public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) {
+        precondition(bytes.count == 6, "a MAC address has 6 bytes")
+        self.bytes = bytes
+    }
+    public var description: String { bytes.map { String(format: "%02x", $0) }.joined(separator: ":") }
+}
+
 /// One node's network: its netns, wire address, pod bridge and routes to the other nodes' pods.
 public struct NodeNetworkPlan: Sendable, Hashable {
     public var nodeName: String
@@ -34,6 +44,14 @@ public struct NodeNetworkPlan: Sendable, Hashable {
     /// The first address of `podCIDR`, on `cni0`: every pod's default gateway.
     public var gateway: IPv4Address
     public var bridge: InterfaceName
+    /// `bridge`'s MAC address, set explicitly. A Linux bridge left to itself takes the lowest MAC among its
+    /// ports, so it changes as pods come and go, and every pod's ARP entry for `gateway` then points at an
+    /// address nobody has: their packets to other nodes and Services vanish until the entry expires, seconds
+    /// later. A set address stays. Locally administered (02:..), then the gateway's four bytes.
+    public var bridgeMAC: MACAddress {
+        let v = gateway.value
+        return MACAddress([0x02, 0x70, UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)])
+    }
     /// One route per other node: its pod CIDR via its wire address, out of eth0.
     public var routes: [RoutePlan]
     public var sysctls: [Sysctl]
