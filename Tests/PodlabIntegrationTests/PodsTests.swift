@@ -124,6 +124,28 @@ struct PodsTests {
         #expect(r.out.contains("\"KUBERNETES_PORT_443_TCP\":\"tcp://10.96.0.1:443\""), "\(r)")
     }
 
+    /// kubectl attaches only after it sees the pod running, so a command's first lines are printed before anyone is
+    /// attached; the output must still reach the terminal that ran `kubectl run -i`, in order.
+    @Test("kubectl run --rm -i shows a command's output from its first line", arguments: KubectlBinary.all)
+    func runAttachedFromTheStart(_ k: KubectlBinary) throws {
+        let c = try TestCluster.get()
+        let ns = c.namespace("runrm", k)
+        _ = try c.kubectl(k, ["create", "namespace", ns])
+        defer { _ = try? c.kubectl(k, ["delete", "namespace", ns, "--wait=false"]) }
+        // Still running when kubectl attaches: the first line is printed long before.
+        var r = try c.kubectl(k, ["-n", ns, "run", "early", "--rm", "-i", "--restart=Never", "--image=busybox", "--",
+                                  "sh", "-c", "echo first-line; sleep 2; echo last-line"], timeout: .seconds(90))
+        #expect(r.status == 0, "\(r)")
+        #expect(r.out.contains("first-line\nlast-line\n"), "\(r)")
+        // Over before kubectl attaches.
+        r = try c.kubectl(k, ["-n", ns, "run", "quick", "--rm", "-i", "--restart=Never", "--image=busybox", "--",
+                              "echo", "only-line"], timeout: .seconds(90))
+        #expect(r.status == 0 && r.out.contains("only-line\n"), "\(r)")
+        // --rm deleted both pods.
+        r = try c.kubectl(k, ["-n", ns, "get", "pods", "-o", "name"])
+        #expect(r.out.isEmpty, "\(r)")
+    }
+
     @Test("an unknown image reports ErrImagePull with a message naming the built-in images",
           arguments: KubectlBinary.all.prefix(1))
     func unknownImage(_ k: KubectlBinary) throws {

@@ -317,18 +317,27 @@ final class ExitRecorder: Sendable {
 // MARK: - Attach
 
 /// The attach.sock server: attachers receive the main process's output and may write its stdin and resize
-/// its terminal. With `stdinOnce`, the process's stdin is closed when the first attacher leaves.
+/// its terminal. With `stdinOnce`, the process's stdin is closed when the first attacher leaves, and the first
+/// attacher also receives what the process wrote before it came: `kubectl run -i` creates the pod, waits for it to
+/// be running and only then attaches, so a short command (`-- curl -s web`) has often printed its answer by then.
+/// The pod and its one attach session belong together, so that output is theirs; later attachers see only what
+/// comes after they join, as on any runtime.
 final class AttachHub: Sendable {
     private struct State {
         var stdin: Int32?
         var clients: [Int32] = []
+        /// Output frames sent before the first attacher joined (stdinOnce only); nil once it has.
+        var early: [AttachFrame]?
+        var earlyBytes = 0
     }
+    /// The most early output kept for the first attacher; the rest is in container.log.
+    static let earlyLimit = 256 * 1024
     private let state: Mutex<State>
     private let ptyMaster: Int32?
     private let stdinOnce: Bool
 
     init(stdin: Int32?, ptyMaster: Int32?, stdinOnce: Bool) {
-        state = Mutex(State(stdin: stdin))
+        state = Mutex(State(stdin: stdin, early: stdinOnce ? [] : nil))
         self.ptyMaster = ptyMaster
         self.stdinOnce = stdinOnce
     }
@@ -361,7 +370,14 @@ final class AttachHub: Sendable {
                 }
                 // accept4 is not exported; the command was spawned long ago, so nothing can inherit it now.
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                self.state.withLock { $0.clients.append(client) }
+                self.state.withLock { s in
+                    // Under the lock, so no frame can be broadcast between the replay and joining.
+                    if let early = s.early {
+                        s.early = nil
+                        for frame in early where !Self.send(frame.encoded, to: client) { break }
+                    }
+                    s.clients.append(client)
+                }
                 Thread.detachNewThread { self.serve(client) }
             }
         }
@@ -371,20 +387,31 @@ final class AttachHub: Sendable {
     func broadcast(_ frame: AttachFrame) {
         let bytes = frame.encoded
         state.withLock { s in
-            s.clients.removeAll { fd in
-                var offset = 0
-                while offset < bytes.count {
-                    let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    if n < 0, errno == EINTR { continue }
-                    if n <= 0 {
-                        shutdown(fd, Int32(SHUT_RDWR))
-                        return true
-                    }
-                    offset += n
+            if s.early != nil, s.earlyBytes + bytes.count <= Self.earlyLimit {
+                switch frame {
+                case .stdout, .stderr:
+                    s.early!.append(frame)
+                    s.earlyBytes += bytes.count
+                default: break
                 }
+            }
+            s.clients.removeAll { !Self.send(bytes, to: $0) }
+        }
+    }
+
+    /// Writes all of `bytes` to an attacher; on failure shuts the socket down and returns false.
+    private static func send(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                shutdown(fd, Int32(SHUT_RDWR))
                 return false
             }
+            offset += n
         }
+        return true
     }
 
     private func serve(_ fd: Int32) {
