@@ -16,19 +16,25 @@ actor APIFollower {
     private var objects: Objects = [:]
     private var synced: Set<String> = []
     private var dirty = false
+    /// Wakes the rebuild loop when something changed: it sleeps on this, never polls (an idle pod stays idle).
+    private let changes: AsyncStream<Void>
+    private let changed: AsyncStream<Void>.Continuation
 
     init(client: APIClient, paths: [String: String], logFailure: @escaping @Sendable (String, any Error) -> Void) {
         self.client = client
         self.paths = paths
         self.logFailure = logFailure
+        (changes, changed) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Runs until cancelled.
     func run(settle: Duration, rebuild: @escaping @Sendable (Objects) async -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             for (kind, path) in paths { group.addTask { await self.follow(kind, path) } }
+            let changes = self.changes
             group.addTask {
-                while !Task.isCancelled {
+                // One wake-up per burst: the first change of a burst is signalled, the rest arrive within `settle`.
+                for await _ in changes {
                     try? await Task.sleep(for: settle)
                     if let objects = await self.takeChanges() { await rebuild(objects) }
                 }
@@ -52,7 +58,7 @@ actor APIFollower {
                 for item in list["items"].array ?? [] { items[Self.key(item)] = item }
                 objects[kind] = items
                 synced.insert(kind)
-                dirty = true
+                markDirty()
                 failures = 0
                 let rv = list["metadata"]["resourceVersion"].string ?? "0"
                 let sep = path.contains("?") ? "&" : "?"
@@ -78,6 +84,11 @@ actor APIFollower {
         case "DELETED": objects[kind]?[Self.key(object)] = nil
         default: return  // BOOKMARK, ERROR (the watch ends and is re-listed)
         }
+        markDirty()
+    }
+
+    private func markDirty() {
         dirty = true
+        changed.yield()
     }
 }
