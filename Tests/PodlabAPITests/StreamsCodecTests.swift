@@ -84,6 +84,10 @@ struct StreamsCodecTests {
         #expect(String(decoding: record, as: UTF8.self) == "2025-01-02T03:04:05.250000000Z stdout F hi\n")
         let parsed = try #require(CRILog.parseRecord(record.dropLast()))
         #expect(parsed.content == Array("hi".utf8) && !parsed.partial)
+        // Leading zeros in every field, and a partial record.
+        let early = CRILog.format(Array("x".utf8), stream: "stderr", partial: true, at: Date(timeIntervalSince1970: 946_688_461.5))
+        #expect(String(decoding: early, as: UTF8.self) == "2000-01-01T01:01:01.500000000Z stderr P x\n")
+        #expect(CRILog.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000000Z")
     }
 
     static let pod: JSONValue = [

@@ -30,7 +30,12 @@ public enum CRILog {
     public static func format(_ content: some Collection<UInt8>, stream: String, partial: Bool, at date: Date)
         -> [UInt8]
     {
-        var out = Array("\(timestamp(date)) \(stream) \(partial ? "P" : "F") ".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(34 + stream.utf8.count + content.count)
+        appendTimestamp(date, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: stream.utf8)
+        out.append(contentsOf: partial ? Array(" P ".utf8) : Array(" F ".utf8))
         out.append(contentsOf: content)
         out.append(UInt8(ascii: "\n"))
         return out
@@ -38,19 +43,42 @@ public enum CRILog {
 
     /// RFC 3339 with nanoseconds in UTC, as containerd writes them: `2025-01-02T03:04:05.123456789Z`.
     public static func timestamp(_ date: Date) -> String {
+        var out: [UInt8] = []
+        appendTimestamp(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `timestamp(date)`'s bytes, digit by digit (a log line per request must not cost a dozen strings).
+    static func appendTimestamp(_ date: Date, to out: inout [UInt8]) {
         let t = date.timeIntervalSince1970
         var secs = time_t(t.rounded(.down))
         let nanos = Int(((t - Double(secs)) * 1e9).rounded(.down))
         var parts = tm()
         gmtime_r(&secs, &parts)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
+        func digits(_ v: Int, _ n: Int) {
+            var divisor = 1
+            for _ in 1..<n { divisor *= 10 }
+            var rest = max(0, v)
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        let nanoText = String(nanos)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: max(0, 9 - nanoText.count)) + nanoText + "Z"
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        out.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        out.append(UInt8(ascii: "."))
+        digits(min(nanos, 999_999_999), 9)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Parses an RFC 3339 timestamp with or without fractional seconds (`sinceTime` has none; log records have
