@@ -95,6 +95,15 @@ struct IngressRouteTableTests {
         #expect(Self.service(of: t.route(host: "h", target: "/other")) == "a")
     }
 
+    @Test("a request-target's path: query and fragment dropped, absolute-form reduced, a URL in the query left alone")
+    func targetPath() {
+        #expect(IngressRouteTable.path(of: "/a/b?x=1#f") == "/a/b")
+        #expect(IngressRouteTable.path(of: "/go?next=http://other/x") == "/go")
+        #expect(IngressRouteTable.path(of: "http://h.example/p/q?x") == "/p/q")
+        #expect(IngressRouteTable.path(of: "http://h.example") == "/")
+        #expect(IngressRouteTable.path(of: "") == "/")
+    }
+
     @Test("ImplementationSpecific is a plain prefix, as ingress-nginx without regex")
     func implementationSpecific() {
         let t = Self.table([Self.ingress("i", paths: [Self.path("/foo", "ImplementationSpecific", "a")])])

@@ -54,7 +54,8 @@ public struct IngressRouteTable: Sendable, Equatable {
     /// The path of a request-target, without query or fragment; an absolute-form target (`http://h/p`) gives `/p`.
     static func path(of target: String) -> String {
         var t = Substring(target)
-        if let scheme = t.range(of: "://") {
+        // Origin-form (`/p?q`), which nearly every request uses, needs no search for a scheme.
+        if t.first != "/", let scheme = t.range(of: "://") {
             t = t[scheme.upperBound...]
             t = t.firstIndex(of: "/").map { t[$0...] } ?? "/"
         }
