@@ -115,6 +115,39 @@ struct IngressProxyTests {
         #expect(routes.pick(host: "plain.example.com", target: "/") != .redirect("https://plain.example.com/"))
     }
 
+    @Test("pipelined requests are answered in order, proxied and local answers mixed, and Connection: close ends it")
+    func pipelined() async throws {
+        try await withResponder(makeLaunch(.whoami)) { backendPort, _ in
+            try await Self.withProxy(Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])) { port, _ in
+                let payload = String(repeating: "p", count: 100_000)
+                let requests = [
+                    "POST /first HTTP/1.1\r\nHost: h\r\nContent-Length: \(payload.utf8.count)\r\n\r\n" + payload,
+                    "GET /second HTTP/1.1\r\nHost: nowhere\r\n\r\n",
+                    "GET /third HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
+                        + "Keep-Alive: timeout=5\r\nx-custom: kept\r\n\r\n",
+                    "GET /fourth HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+                    "GET /never HTTP/1.1\r\nHost: h\r\n\r\n",
+                ]
+                let (responses, closed) = try await RawHTTP.exchange(port: port, requests.joined(), count: 4, untilClose: true)
+                #expect(responses.map(\.status) == [200, 404, 200, 200])
+                #expect(closed)
+                #expect(responses[0].body.contains("POST /first HTTP/1.1") && responses[0].body.hasSuffix(payload))
+                let third = responses[2].body
+                #expect(third.contains("GET /third HTTP/1.1") && third.contains("X-Custom: kept"), "\(third)")
+                // Hop-by-hop headers, and those the client's Connection header names, stop at the proxy.
+                #expect(!third.contains("X-Secret") && !third.contains("Keep-Alive"), "\(third)")
+                #expect(responses[3].body.contains("GET /fourth HTTP/1.1"))
+                // A 404 for a request with a body keeps the connection (the body is dropped); bytes that are not
+                // HTTP get a 400 after the answers before them, then the connection closes.
+                let more = "POST /x HTTP/1.1\r\nHost: nowhere\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /fine HTTP/1.1\r\nHost: h\r\n\r\n" + "NOT HTTP AT ALL\r\n\r\n"
+                let (answers, ended) = try await RawHTTP.exchange(port: port, more, count: 3, untilClose: true)
+                #expect(answers.map(\.status) == [404, 200, 400] && ended, "\(answers.map(\.statusLine))")
+                #expect(answers.last?.body.contains("<center><h1>400 Bad Request</h1></center>") == true)
+            }
+        }
+    }
+
     @Test("a request body is streamed to the backend and the answer back")
     func body() async throws {
         try await withResponder(makeLaunch(.whoami)) { backendPort, _ in

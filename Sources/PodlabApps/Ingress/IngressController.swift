@@ -76,34 +76,31 @@ public final class IngressController: Sendable {
         port: Int, scheme: String, tls: NIOSSLContext?, log: @escaping @Sendable (String) -> Void,
         onRunning: @Sendable (Int) -> Void
     ) async throws {
+        // Connections are served by their handlers alone, on their loop: no task or async stream per connection.
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: port) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // The proxy handler takes pipelined requests, and a malformed one's 400, in turn itself (see
+                    // IngressProxyHandler).
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: false)
                     let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
                     let bound = channel.parent?.localAddress?.port ?? port
                     try channel.pipeline.syncOperations.addHandler(
                         IngressProxyHandler(routes: routes, pool: pool, scheme: scheme, serverPort: bound, log: log))
-                    return try NIOAsyncChannel<Never, Never>(wrappingChannelSynchronously: channel)
                 }
             }
-        onRunning(server.channel.localAddress?.port ?? port)
-        do {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask {
-                            try? await connection.executeThenClose { inbound, _ in for try await _ in inbound {} }
-                        }
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // Cancellation is how the server is told to stop.
+            .bind(host: host, port: port).get()
+        onRunning(server.localAddress?.port ?? port)
+        // Cancellation is how the server is told to stop: it closes the listening socket.
+        await withTaskCancellationHandler {
+            try? await server.closeFuture.get()
+        } onCancel: {
+            server.close(promise: nil)
         }
     }
 

@@ -5,8 +5,9 @@ import NIOHTTP1
 /// One client connection of the ingress proxy: routes each request by Host and path, forwards it to one ready
 /// endpoint of the chosen Service over a pooled backend connection, and streams the answer back.
 ///
-/// Requests on a keep-alive connection are taken one at a time (NIO's pipelining handler holds the next until
-/// this one's answer ends). ingress-nginx's headers are added: X-Real-IP, X-Forwarded-For, -Host, -Port, -Proto,
+/// Requests on a keep-alive connection are taken one at a time: a pipelined request that arrives while one is in
+/// flight waits in `queued` (reading stops while that holds more than `queueLimit` bytes), so the socket keeps
+/// its read interest between requests as nginx's does, with no epoll change per request. ingress-nginx's headers are added: X-Real-IP, X-Forwarded-For, -Host, -Port, -Proto,
 /// X-Scheme; Host is kept. No endpoint: 503; no rule: the default backend's 404; backend refused: 502;
 /// backend silent: 504 (connect 5 s, read 60 s, ingress-nginx's defaults).
 final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -57,6 +58,19 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var retried = false
     /// Requests up to this size are kept for one retry on a new connection, as nginx's `proxy_next_upstream error`.
     static let replayLimit = 64 * 1024
+    /// What came while a request was in flight, in order: parts of pipelined requests, or the parser's verdict
+    /// that what followed was not HTTP (answered 400 in its turn, as nginx does, and the connection closed).
+    private enum Waiting {
+        case part(HTTPServerRequestPart)
+        case badRequest
+    }
+    private var queued: [Waiting] = []
+    private var queuedBytes = 0
+    private var draining = false
+    static let queueLimit = 64 * 1024
+    /// Whether this connection's or the backend's reading was paused for back-pressure (and must be resumed).
+    private var clientPaused = false
+    private var backendPaused = false
 
     init(routes: IngressRoutes, pool: IngressBackendPool, scheme: String, serverPort: Int,
          log: @escaping @Sendable (String) -> Void) {
@@ -79,11 +93,114 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         // The client left mid-exchange: the backend connection is in an unknown state, so it is not reused.
         if case .forwarding(let backend) = state { backend.close(promise: nil) }
         state = .idle
+        queued = []
+        queuedBytes = 0
         context.fireChannelInactive()
     }
 
+    /// Whether a request is being proxied or answered (a new head must wait).
+    private var busy: Bool {
+        if exchange != nil { return true }
+        switch state {
+        case .connecting, .forwarding: return true
+        case .idle, .answered: return false
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || (busy && Self.isHead(part)) {
+            queued.append(.part(part))
+            queuedBytes += Self.weight(part)
+            if queuedBytes > Self.queueLimit { pauseClient() }
+            return
+        }
+        handle(part, context: context)
+    }
+
+    /// What a waiting part counts against `queueLimit`: its body bytes, or a head's URI and headers.
+    private static func weight(_ part: HTTPServerRequestPart) -> Int {
+        switch part {
+        case .head(let head): return 16 + head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        case .body(let body): return body.readableBytes
+        case .end: return 0
+        }
+    }
+
+    private static func isHead(_ part: HTTPServerRequestPart) -> Bool {
+        if case .head = part { return true }
+        return false
+    }
+
+    /// The request decoder failed (the bytes are not HTTP/1): 400 once earlier requests are answered, then close.
+    /// Other errors (the socket's) end the connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        if !queued.isEmpty || busy {
+            queued.append(.badRequest)
+        } else {
+            badRequest()
+        }
+    }
+
+    private func badRequest() {
+        keepAlive = false
+        requestEnded = true
+        exchange = nil
+        answer(400)
+    }
+
+    /// Takes the waiting parts of pipelined requests until one has to wait again.
+    private func drainQueue() {
+        // A request answered here finishes inside `handle` and calls back; the loop below already goes on.
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        taking: while let context, let next = queued.first {
+            switch next {
+            case .part(let part):
+                if busy, Self.isHead(part) { break taking }
+                queued.removeFirst()
+                queuedBytes -= Self.weight(part)
+                handle(part, context: context)
+            case .badRequest:
+                if busy { break taking }
+                queued = []
+                badRequest()
+            }
+        }
+        if queuedBytes <= Self.queueLimit { resumeClient() }
+    }
+
+    private func pauseClient() {
+        guard !clientPaused, let context else { return }
+        clientPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private func resumeClient() {
+        guard clientPaused, let context else { return }
+        clientPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+
+    private func pauseBackend(_ backend: any Channel) {
+        guard !backendPaused else { return }
+        backendPaused = true
+        backend.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private func resumeBackend(_ backend: any Channel) {
+        guard backendPaused else { return }
+        backendPaused = false
+        backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head): start(head, context: context)
         case .body(let body):
             replayBytes += body.readableBytes
@@ -94,7 +211,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
                 state = .connecting(parts)
             case .forwarding(let backend):
                 backend.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
-                if !backend.isWritable { context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in } }
+                if !backend.isWritable { pauseClient() }
             case .idle, .answered: break
             }
         case .end(let trailers):
@@ -116,6 +233,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         keepAlive = head.isKeepAlive
         requestEnded = false
+        backendPaused = false
         responseStarted = false
         exchange = Exchange(head: head)
         let host = head.headers.first(name: "host") ?? ""
@@ -149,12 +267,20 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// The request as the backend gets it: hop-by-hop headers dropped, ingress-nginx's forwarding headers set.
     private func backendHead(_ head: HTTPRequestHead, host: String) -> HTTPRequestHead {
-        // Edited in place (NIO compares names without allocating) rather than rebuilt header by header.
-        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: head.headers)
-        for named in head.headers[canonicalForm: "connection"] { out.headers.remove(name: String(named)) }
-        for name in Self.hopByHop { out.headers.remove(name: name) }
-        for name in Self.replaced { out.headers.remove(name: name) }
-        if !head.headers.contains(name: "host") { out.headers.add(name: "Host", value: host) }
+        // One pass over the client's headers, keeping those that are neither hop-by-hop nor set here.
+        let named = head.headers[canonicalForm: "connection"]
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 9)
+        var sawHost = false
+        for (name, value) in head.headers {
+            if Self.isDropped(name) || (!named.isEmpty && named.contains(where: { Self.equalsIgnoringCase(name, $0) })) {
+                continue
+            }
+            if !sawHost, Self.equalsIgnoringCase(name, "host") { sawHost = true }
+            headers.add(name: name, value: value)
+        }
+        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        if !sawHost { out.headers.add(name: "Host", value: host) }
         out.headers.add(name: "X-Request-ID", value: requestID())
         out.headers.add(name: "X-Real-IP", value: clientIP)
         out.headers.add(name: "X-Forwarded-For", value: clientIP)
@@ -175,6 +301,29 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
         "x-forwarded-scheme", "x-scheme", "x-request-id",
     ]
+
+    /// Whether a client header is hop-by-hop or one of those the proxy sets itself.
+    static func isDropped(_ name: String) -> Bool {
+        // Every such name is 2 to 18 bytes and starts with c, k, p, t, u or x: most headers are passed at a glance.
+        let utf8 = name.utf8
+        guard utf8.count >= 2, utf8.count <= 18, let first = utf8.first else { return false }
+        switch first | 0x20 {
+        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"),
+            UInt8(ascii: "x"):
+            return hopByHop.contains { equalsIgnoringCase(name, $0) } || replaced.contains { equalsIgnoringCase(name, $0) }
+        default:
+            return false
+        }
+    }
+
+    /// ASCII case-insensitive equality (header names are ASCII), without allocating.
+    static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+        let (x, y) = (a.utf8, b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { p, q in
+            p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= UInt8(ascii: "a") && (p | 0x20) <= UInt8(ascii: "z"))
+        }
+    }
 
     static func stripPort(_ host: String) -> String {
         guard !host.hasPrefix("["), let colon = host.lastIndex(of: ":") else { return host }
@@ -235,21 +384,17 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         exchange?.bytes += body.readableBytes
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         // A slow client: stop reading the backend until the client's socket drains (no unbounded buffering).
-        if !context.channel.isWritable, case .forwarding(let backend) = state {
-            backend.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
+        if !context.channel.isWritable, case .forwarding(let backend) = state { pauseBackend(backend) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .forwarding(let backend) = state {
-            backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-        }
+        if context.channel.isWritable, case .forwarding(let backend) = state { resumeBackend(backend) }
         context.fireChannelWritabilityChanged()
     }
 
-    /// The backend's socket drained: read the client's request body again.
+    /// The backend's socket drained: read the client's request body again (unless pipelined requests fill the queue).
     func backendWritable() {
-        context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if queuedBytes <= Self.queueLimit { resumeClient() }
     }
 
     func backendEnd(reusable: Bool) {
@@ -257,13 +402,14 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         if reusable && requestEnded {
             // Reading may have been paused for a slow client while the end was already in the read buffer: a
             // pooled connection must read, or the next request on it never sees its answer.
-            backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            resumeBackend(backend)
             pool.release(endpoint, backend)
         } else {
             backend.close(promise: nil)
         }
+        backendPaused = false
         // Likewise the client's reads, paused for a slow backend that has answered before taking the whole body.
-        context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if queuedBytes <= Self.queueLimit { resumeClient() }
         finish()
     }
 
@@ -331,10 +477,12 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         head.headers.add(name: "Content-Type", value: "text/html")
         head.headers.add(name: "Content-Length", value: String(body.count))
         if let location { head.headers.add(name: "Location", value: location) }
-        // A request whose body is still coming cannot be followed by another on this connection.
-        if !keepAlive || !requestEnded { head.headers.add(name: "Connection", value: "close") }
-        keepAlive = keepAlive && requestEnded
+        // The rest of a request answered before its end (a GET's end comes right after its head) is read and
+        // dropped, as nginx discards a request body, and the connection stays open for the next request.
+        if !keepAlive { head.headers.add(name: "Connection", value: "close") }
         state = .answered
+        // Reading may be paused for a backend that is gone now.
+        if queuedBytes <= Self.queueLimit { resumeClient() }
         exchange?.status = code
         exchange?.bytes = body.count
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -351,8 +499,13 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         let close = !keepAlive
         // Answered before the request's body ended: drop the rest of it (the connection closes after).
         if case .answered = state, !requestEnded {} else { state = .idle }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if close { context.close(promise: nil) }
+        if close {
+            queued = []
+            queuedBytes = 0
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            drainQueue()
         }
     }
 
