@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 import PodlabModel
 import Testing
@@ -148,6 +149,60 @@ struct IngressProxyTests {
         }
     }
 
+    @Test("a chunked or close-delimited answer is chunked to HTTP/1.1 clients, sent until close to HTTP/1.0 ones; HEAD has no body")
+    func framing() async throws {
+        try await CannedBackend.with { backendPort in
+            try await Self.withProxy(Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])) { port, _ in
+                // HTTP/1.1: re-chunked, the backend's own framing header gone, hop-by-hop ones too.
+                var (text, closed) = try await RawHTTP.bytesUntilClose(
+                    port: port, "GET /chunked HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                var (head, body) = Self.split(text)
+                #expect(head.hasPrefix("HTTP/1.1 200 OK\r\nX-Backend: canned\r\n"), "\(text)")
+                #expect(head.contains("Transfer-Encoding: chunked\r\n") && head.contains("Connection: close\r\n"), "\(text)")
+                #expect(!head.contains("Keep-Alive") && closed, "\(text)")
+                #expect(Self.dechunk(body) == "hello world", "\(text)")
+                // HTTP/1.0: no chunks, the end is the close.
+                (text, closed) = try await RawHTTP.bytesUntilClose(port: port, "GET /chunked HTTP/1.0\r\nHost: h\r\n\r\n")
+                (head, body) = Self.split(text)
+                #expect(!head.contains("Transfer-Encoding") && head.contains("Connection: close\r\n"), "\(text)")
+                #expect(body == "hello world" && closed, "\(text)")
+                // A backend that ends its answer by closing, then HEAD (headers only), then a sized answer: one
+                // client connection, each answer framed, the last one's Connection: close ending it.
+                let three = "GET /close HTTP/1.1\r\nHost: h\r\n\r\n" + "HEAD /chunked HTTP/1.1\r\nHost: h\r\n\r\n"
+                    + "GET /sized HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+                (text, closed) = try await RawHTTP.bytesUntilClose(port: port, three)
+                let parts = text.components(separatedBy: "HTTP/1.1 200 OK\r\n")
+                #expect(parts.count == 4 && closed, "\(text)")
+                if parts.count == 4 {
+                    #expect(Self.dechunk(Self.split(parts[1]).body) == "until the end", "\(parts[1])")
+                    #expect(parts[2].hasSuffix("\r\n\r\n") && !parts[2].contains("hello"), "\(parts[2])")
+                    #expect(parts[3].hasSuffix("\r\n\r\nsized"), "\(parts[3])")
+                }
+            }
+        }
+    }
+
+    static func split(_ text: String) -> (head: String, body: String) {
+        guard let r = text.range(of: "\r\n\r\n") else { return (text, "") }
+        return (String(text[..<r.upperBound]), String(text[r.upperBound...]))
+    }
+
+    /// A chunked body's data, or "<bad chunks>" (bytes, since "\r\n" is one Character to String).
+    static func dechunk(_ body: String) -> String {
+        var rest = Array(body.utf8)[...]
+        var out: [UInt8] = []
+        let crlf = Array("\r\n".utf8)
+        while let r = rest.firstRange(of: crlf) {
+            guard let size = Int(String(decoding: rest[..<r.lowerBound], as: UTF8.self), radix: 16) else { return "<bad chunks>" }
+            rest = rest[r.upperBound...]
+            if size == 0 { return Array(rest) == crlf ? String(decoding: out, as: UTF8.self) : "<bad chunks>" }
+            guard rest.count >= size + 2, Array(rest.dropFirst(size).prefix(2)) == crlf else { return "<bad chunks>" }
+            out += rest.prefix(size)
+            rest = rest.dropFirst(size + 2)
+        }
+        return "<bad chunks>"
+    }
+
     @Test("a request body is streamed to the backend and the answer back")
     func body() async throws {
         try await withResponder(makeLaunch(.whoami)) { backendPort, _ in
@@ -157,6 +212,55 @@ struct IngressProxyTests {
                 let (responses, _) = try await RawHTTP.exchange(port: port, request)
                 #expect(responses.first?.status == 200)
                 #expect(responses.first?.body.hasSuffix(payload) == true)
+            }
+        }
+    }
+}
+
+/// A backend that answers by path with fixed bytes: `/chunked` in two chunks (with a hop-by-hop Keep-Alive),
+/// `/close` with no length and a close, anything else `sized` with a Content-Length.
+final class CannedBackend: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private var pending = ""
+
+    static func with<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CannedBackend()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body(server.localAddress?.port ?? 0)) } catch { outcome = .failure(error) }
+        try? await server.close()
+        try? await group.shutdownGracefully()
+        return try outcome.get()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pending += String(buffer: unwrapInboundIn(data))
+        while let end = pending.range(of: "\r\n\r\n") {
+            let head = String(pending[..<end.lowerBound])
+            pending = String(pending[end.upperBound...])
+            let line = head.prefix { $0 != "\r" }.split(separator: " ")
+            let (method, path) = (line.first.map(String.init) ?? "", line.count > 1 ? String(line[1]) : "")
+            var answer: String
+            var close = false
+            switch path {
+            case "/chunked":
+                answer = "HTTP/1.1 200 OK\r\nX-Backend: canned\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                if method != "HEAD" { answer += "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n" }
+            case "/close":
+                answer = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"
+                close = true
+            default:
+                answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsized"
+            }
+            let done = context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)))
+            if close {
+                done.whenComplete { _ in context.close(promise: nil) }
+                return
             }
         }
     }

@@ -1,36 +1,51 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
-/// Receives one backend connection's response parts and hands them to the client connection that sent the
-/// request (`sink`). Lives on the client's event loop, so no locking is needed.
+/// Reads one backend connection's responses (`BackendResponseParser`) and hands them to the client connection
+/// that sent the request (`sink`). Lives on the client's event loop, so no locking is needed.
 final class IngressBackendHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     /// The client connection waiting for this backend's answer; nil while the connection idles in the pool.
     weak var sink: IngressProxyHandler?
-    /// Whether the backend's last response allows another request on this connection.
-    private(set) var reusable = false
+    private var parser = BackendResponseParser()
+
+    /// A request was just sent on this connection; `head` when it was a HEAD.
+    func expectResponse(toHEAD head: Bool) {
+        parser.expectResponse(toHEAD: head)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            reusable = head.isKeepAlive
-            sink?.backendHead(head)
-        case .body(let body):
-            sink?.backendBody(body)
-        case .end:
-            let sink = self.sink
-            self.sink = nil
-            sink?.backendEnd(reusable: reusable)
+        var buffer = unwrapInboundIn(data)
+        guard sink != nil else {
+            // Bytes nobody asked for (an idle pooled connection): its state is unknown, so it is not used again.
+            context.close(promise: nil)
+            return
+        }
+        do {
+            while let event = try parser.next(&buffer) {
+                switch event {
+                case .head(let head): sink?.backendHead(head)
+                case .data(let body): sink?.backendBody(body)
+                case .end(let reusable):
+                    let sink = self.sink
+                    self.sink = nil
+                    sink?.backendEnd(reusable: reusable)
+                }
+            }
+        } catch {
+            fail(context: context, error)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        reusable = false
         let sink = self.sink
         self.sink = nil
-        sink?.backendFailed(IngressBackendError.closed)
+        if case .end(let reusable)? = parser.closed() {
+            sink?.backendEnd(reusable: reusable)
+        } else {
+            sink?.backendFailed(IngressBackendError.closed)
+        }
         context.fireChannelInactive()
     }
 
@@ -40,7 +55,10 @@ final class IngressBackendHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        reusable = false
+        fail(context: context, error)
+    }
+
+    private func fail(context: ChannelHandlerContext, _ error: any Error) {
         let sink = self.sink
         self.sink = nil
         sink?.backendFailed(error)

@@ -39,8 +39,8 @@ final class IngressBackendPool {
             .connectTimeout(Self.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
+                // Bytes both ways: the proxy writes the request as it frames it and the handler reads responses.
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(IngressBackendHandler())
                 }
             }

@@ -84,10 +84,10 @@ public final class IngressController: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    // The proxy handler takes pipelined requests, and a malformed one's 400, in turn itself (see
-                    // IngressProxyHandler).
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false)
+                    // Requests are decoded by NIO; the proxy handler writes answers as bytes, and takes pipelined
+                    // requests, and a malformed one's 400, in turn itself (see IngressProxyHandler).
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
                     let bound = channel.parent?.localAddress?.port ?? port
                     try channel.pipeline.syncOperations.addHandler(

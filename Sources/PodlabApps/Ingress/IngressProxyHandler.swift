@@ -7,25 +7,27 @@ import NIOHTTP1
 ///
 /// Requests on a keep-alive connection are taken one at a time: a pipelined request that arrives while one is in
 /// flight waits in `queued` (reading stops while that holds more than `queueLimit` bytes), so the socket keeps
-/// its read interest between requests as nginx's does, with no epoll change per request. ingress-nginx's headers are added: X-Real-IP, X-Forwarded-For, -Host, -Port, -Proto,
-/// X-Scheme; Host is kept. No endpoint: 503; no rule: the default backend's 404; backend refused: 502;
+/// its read interest between requests as nginx's does, with no epoll change per request. Requests are parsed by
+/// NIO's decoder; what goes to the backend and back to the client is written as bytes (`IngressWire`).
+/// ingress-nginx's headers are added: X-Real-IP, X-Forwarded-For, -Host, -Port, -Proto, X-Scheme; Host is kept. No endpoint: 503; no rule: the default backend's 404; backend refused: 502;
 /// backend silent: 504 (connect 5 s, read 60 s, ingress-nginx's defaults).
 final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     let routes: IngressRoutes
     let pool: IngressBackendPool
     let scheme: String
     let serverPort: Int
+    private let serverPortText: String
     let log: @Sendable (String) -> Void
     /// ingress-nginx's `proxy-read-timeout` default.
     static let readTimeout = TimeAmount.seconds(60)
 
     private enum State {
         case idle
-        /// Waiting for a backend connection; request parts so far are kept to send when it is open.
-        case connecting([HTTPClientRequestPart])
+        /// Waiting for a backend connection; the request's bytes so far are kept to send when it is open.
+        case connecting([ByteBuffer])
         case forwarding(any Channel)
         /// Answered here (404, 503, 502, 504); the rest of the request body is dropped.
         case answered
@@ -51,7 +53,14 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var clientIP = "-"
     private var ids = RequestIDGenerator()
     /// The request as sent, kept while it is small enough to send again (nil once it is not).
-    private var replay: [HTTPClientRequestPart]?
+    private var replay: [ByteBuffer]?
+    /// Whether the request's body goes to the backend chunked (it came with Transfer-Encoding).
+    private var chunkedRequest = false
+    /// Whether the request is a HEAD (its answer has no body).
+    private var headRequest = false
+    /// How the answer's body is framed for the client: as the backend framed it (`length`), re-chunked, or
+    /// delimited by closing the connection (an HTTP/1.0 client and a body of unknown length).
+    private var clientFraming = IngressBodyFraming.none
     private var replayBytes = 0
     /// Whether the backend connection came from the pool, and whether this request was already sent again.
     private var reused = false
@@ -78,6 +87,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.pool = pool
         self.scheme = scheme
         self.serverPort = serverPort
+        self.serverPortText = String(serverPort)
         self.log = log
     }
 
@@ -202,29 +212,44 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head): start(head, context: context)
-        case .body(let body):
-            replayBytes += body.readableBytes
-            if replayBytes > Self.replayLimit { replay = nil } else { replay?.append(.body(.byteBuffer(body))) }
+        case .body(var body):
             switch state {
-            case .connecting(var parts):
-                parts.append(.body(.byteBuffer(body)))
-                state = .connecting(parts)
-            case .forwarding(let backend):
-                backend.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
-                if !backend.isWritable { pauseClient() }
-            case .idle, .answered: break
+            case .connecting, .forwarding: break
+            case .idle, .answered: return
             }
-        case .end(let trailers):
+            if chunkedRequest {
+                var framed = context.channel.allocator.buffer(capacity: body.readableBytes + 16)
+                IngressWire.writeChunk(body, into: &framed)
+                body = framed
+            }
+            send(body)
+        case .end:
             requestEnded = true
-            replay?.append(.end(trailers))
-            switch state {
-            case .connecting(var parts):
-                parts.append(.end(trailers))
-                state = .connecting(parts)
-            case .forwarding(let backend): backend.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
-            case .idle, .answered: break
+            if chunkedRequest {
+                switch state {
+                case .connecting, .forwarding:
+                    var last = context.channel.allocator.buffer(capacity: 5)
+                    last.writeStaticString(IngressWire.lastChunk)
+                    send(last)
+                case .idle, .answered: break
+                }
             }
             if case .answered = state, exchange == nil { state = .idle }
+        }
+    }
+
+    /// Sends request bytes to the backend, or keeps them until its connection is open.
+    private func send(_ bytes: ByteBuffer) {
+        replayBytes += bytes.readableBytes
+        if replayBytes > Self.replayLimit { replay = nil } else { replay?.append(bytes) }
+        switch state {
+        case .connecting(var parts):
+            parts.append(bytes)
+            state = .connecting(parts)
+        case .forwarding(let backend):
+            backend.writeAndFlush(bytes, promise: nil)
+            if !backend.isWritable { pauseClient() }
+        case .idle, .answered: break
         }
     }
 
@@ -234,6 +259,8 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         keepAlive = head.isKeepAlive
         requestEnded = false
         backendPaused = false
+        headRequest = head.method == .HEAD
+        clientFraming = .none
         responseStarted = false
         exchange = Exchange(head: head)
         let host = head.headers.first(name: "host") ?? ""
@@ -249,10 +276,11 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .endpoint(let endpoint, let upstream):
             exchange?.upstream = upstream
             exchange?.endpoint = endpoint
-            let first = HTTPClientRequestPart.head(backendHead(head, host: host))
+            chunkedRequest = IngressWire.requestIsChunked(head)
+            let first = backendHead(head, host: host, allocator: context.channel.allocator)
             state = .connecting([first])
             replay = [first]
-            replayBytes = 0
+            replayBytes = first.readableBytes
             retried = false
             pool.acquire(endpoint).assumeIsolated().whenComplete { result in
                 switch result {
@@ -265,64 +293,18 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    /// The request as the backend gets it: hop-by-hop headers dropped, ingress-nginx's forwarding headers set.
-    private func backendHead(_ head: HTTPRequestHead, host: String) -> HTTPRequestHead {
-        // One pass over the client's headers, keeping those that are neither hop-by-hop nor set here.
-        let named = head.headers[canonicalForm: "connection"]
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 9)
-        var sawHost = false
-        for (name, value) in head.headers {
-            if Self.isDropped(name) || (!named.isEmpty && named.contains(where: { Self.equalsIgnoringCase(name, $0) })) {
-                continue
-            }
-            if !sawHost, Self.equalsIgnoringCase(name, "host") { sawHost = true }
-            headers.add(name: name, value: value)
-        }
-        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
-        if !sawHost { out.headers.add(name: "Host", value: host) }
-        out.headers.add(name: "X-Request-ID", value: requestID())
-        out.headers.add(name: "X-Real-IP", value: clientIP)
-        out.headers.add(name: "X-Forwarded-For", value: clientIP)
-        out.headers.add(name: "X-Forwarded-Host", value: host.isEmpty ? "-" : IngressProxyHandler.stripPort(host))
-        out.headers.add(name: "X-Forwarded-Port", value: String(serverPort))
-        out.headers.add(name: "X-Forwarded-Proto", value: scheme)
-        out.headers.add(name: "X-Forwarded-Scheme", value: scheme)
-        out.headers.add(name: "X-Scheme", value: scheme)
+    /// The request head as the backend gets it: hop-by-hop headers dropped, ingress-nginx's forwarding headers set.
+    private func backendHead(_ head: HTTPRequestHead, host: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 512)
+        let forwardedHost = host.isEmpty ? "-" : IngressProxyHandler.stripPort(host)
+        IngressWire.writeRequestHead(
+            head, host: head.headers.contains(name: "host") ? nil : host,
+            added: [
+                ("X-Request-ID", requestID()), ("X-Real-IP", clientIP), ("X-Forwarded-For", clientIP),
+                ("X-Forwarded-Host", forwardedHost), ("X-Forwarded-Port", serverPortText),
+                ("X-Forwarded-Proto", scheme), ("X-Forwarded-Scheme", scheme), ("X-Scheme", scheme),
+            ], chunked: chunkedRequest, into: &out)
         return out
-    }
-
-    static let hopByHop: [String] = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization",
-    ]
-    /// Set by the proxy from what it saw, never passed through from the client (ingress-nginx trusts no
-    /// forwarded headers unless `use-forwarded-headers` is on).
-    static let replaced: [String] = [
-        "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
-        "x-forwarded-scheme", "x-scheme", "x-request-id",
-    ]
-
-    /// Whether a client header is hop-by-hop or one of those the proxy sets itself.
-    static func isDropped(_ name: String) -> Bool {
-        // Every such name is 2 to 18 bytes and starts with c, k, p, t, u or x: most headers are passed at a glance.
-        let utf8 = name.utf8
-        guard utf8.count >= 2, utf8.count <= 18, let first = utf8.first else { return false }
-        switch first | 0x20 {
-        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"),
-            UInt8(ascii: "x"):
-            return hopByHop.contains { equalsIgnoringCase(name, $0) } || replaced.contains { equalsIgnoringCase(name, $0) }
-        default:
-            return false
-        }
-    }
-
-    /// ASCII case-insensitive equality (header names are ASCII), without allocating.
-    static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-        let (x, y) = (a.utf8, b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).allSatisfy { p, q in
-            p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= UInt8(ascii: "a") && (p | 0x20) <= UInt8(ascii: "z"))
-        }
     }
 
     static func stripPort(_ host: String) -> String {
@@ -357,6 +339,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         handler.sink = self
+        handler.expectResponse(toHEAD: headRequest)
         state = .forwarding(backend)
         for part in parts { backend.write(part, promise: nil) }
         backend.flush()
@@ -367,22 +350,63 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     // MARK: - Response
 
-    func backendHead(_ head: HTTPResponseHead) {
+    func backendHead(_ head: BackendResponseParser.Head) {
         guard let context else { return }
+        var out = context.channel.allocator.buffer(capacity: head.status.readableBytes + head.lines.readableBytes + 64)
+        out.writeStaticString("HTTP/1.1 ")
+        var status = head.status
+        out.writeBuffer(&status)
+        out.writeStaticString("\r\n")
+        var lines = head.lines
+        out.writeBuffer(&lines)
+        if head.informational {
+            // 100 Continue and the like go on as they are; the final answer follows (the read timer keeps running).
+            out.writeStaticString("\r\n")
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            return
+        }
         timer?.cancel()
         timer = nil
         responseStarted = true
-        var out = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: head.status, headers: head.headers)
-        for name in Self.hopByHop { out.headers.remove(name: name) }
-        if !keepAlive { out.headers.replaceOrAdd(name: "Connection", value: "close") }
-        exchange?.status = Int(head.status.code)
-        context.write(wrapOutboundOut(.head(out)), promise: nil)
+        let http11Client = (exchange?.head.version ?? .http1_1) == .http1_1
+        switch head.framing {
+        case .none: clientFraming = .none
+        case .length(let n): clientFraming = .length(n)
+        case .chunked, .untilClose:
+            // A body of unknown length: chunked to an HTTP/1.1 client, delimited by the close to an HTTP/1.0 one.
+            if http11Client {
+                clientFraming = .chunked
+                out.writeStaticString("Transfer-Encoding: chunked\r\n")
+            } else {
+                clientFraming = .untilClose
+                keepAlive = false
+            }
+        }
+        writeConnectionHeader(http11Client: http11Client, into: &out)
+        out.writeStaticString("\r\n")
+        exchange?.status = head.code
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// `Connection: close` when this exchange ends the connection; `keep-alive` for an HTTP/1.0 client that keeps it.
+    private func writeConnectionHeader(http11Client: Bool, into out: inout ByteBuffer) {
+        if !keepAlive {
+            out.writeStaticString("Connection: close\r\n")
+        } else if !http11Client {
+            out.writeStaticString("Connection: keep-alive\r\n")
+        }
     }
 
     func backendBody(_ body: ByteBuffer) {
         guard let context else { return }
         exchange?.bytes += body.readableBytes
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if clientFraming == .chunked {
+            var framed = context.channel.allocator.buffer(capacity: body.readableBytes + 16)
+            IngressWire.writeChunk(body, into: &framed)
+            context.writeAndFlush(wrapOutboundOut(framed), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+        }
         // A slow client: stop reading the backend until the client's socket drains (no unbounded buffering).
         if !context.channel.isWritable, case .forwarding(let backend) = state { pauseBackend(backend) }
     }
@@ -471,24 +495,25 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func answer(_ code: Int, location: String? = nil) {
         guard let context else { return }
         let status = IngressPages.status(code)
-        let body = Array(IngressPages.page(status).utf8)
-        var head = HTTPResponseHead(version: exchange?.head.version ?? .http1_1, status: status)
-        head.headers.add(name: "Date", value: String(decoding: ClockCache.shared.now().httpDate, as: UTF8.self))
-        head.headers.add(name: "Content-Type", value: "text/html")
-        head.headers.add(name: "Content-Length", value: String(body.count))
-        if let location { head.headers.add(name: "Location", value: location) }
+        let body = IngressPages.page(status)
+        let http11Client = (exchange?.head.version ?? .http1_1) == .http1_1
+        var out = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
+        out.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nDate: ")
+        out.writeBytes(ClockCache.shared.now().httpDate)
+        out.writeString("\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\n")
+        if let location { IngressWire.writeHeader("Location", location, into: &out) }
         // The rest of a request answered before its end (a GET's end comes right after its head) is read and
         // dropped, as nginx discards a request body, and the connection stays open for the next request.
-        if !keepAlive { head.headers.add(name: "Connection", value: "close") }
+        writeConnectionHeader(http11Client: http11Client, into: &out)
+        out.writeStaticString("\r\n")
+        if !headRequest { out.writeString(body) }
         state = .answered
+        clientFraming = .none
         // Reading may be paused for a backend that is gone now.
         if queuedBytes <= Self.queueLimit { resumeClient() }
         exchange?.status = code
-        exchange?.bytes = body.count
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if exchange?.head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        }
+        exchange?.bytes = body.utf8.count
+        context.write(wrapOutboundOut(out), promise: nil)
         finish()
     }
 
@@ -499,12 +524,17 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         let close = !keepAlive
         // Answered before the request's body ended: drop the rest of it (the connection closes after).
         if case .answered = state, !requestEnded {} else { state = .idle }
+        var tail = context.channel.allocator.buffer(capacity: 5)
+        if clientFraming == .chunked { tail.writeStaticString(IngressWire.lastChunk) }
+        clientFraming = .none
         if close {
             queued = []
             queuedBytes = 0
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            // Closed once everything written before is out (an empty write completes in order).
+            context.writeAndFlush(wrapOutboundOut(tail)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if tail.readableBytes > 0 { context.write(wrapOutboundOut(tail), promise: nil) }
+            context.flush()
             drainQueue()
         }
     }
