@@ -77,9 +77,11 @@ enum RawHTTP {
 
     /// Sends `request` to 127.0.0.1:`port` and reads until `count` responses are complete (or the peer
     /// closes). `headOnly` responses carry no body whatever Content-Length says.
-    /// With `untilClose`, reads on until the server closes (or the 5 s timeout) to see that it does.
+    /// With `untilClose`, reads on until the server closes (or the 5 s timeout) to see that it does; with
+    /// `keepBytes` too, the one response returned is everything received, unparsed, as its body.
     static func exchange(
-        port: Int, _ request: String, count: Int = 1, headOnly: Bool = false, untilClose: Bool = false
+        port: Int, _ request: String, count: Int = 1, headOnly: Bool = false, untilClose: Bool = false,
+        keepBytes: Bool = false
     ) async throws
         -> (responses: [RawResponse], closed: Bool)
     {
@@ -111,6 +113,7 @@ enum RawHTTP {
                 let n = recv(fd, &buffer, buffer.count, 0)
                 if n <= 0 {
                     closed = n == 0
+                    if keepBytes { return ([RawResponse(statusLine: "", headers: [], body: String(decoding: data, as: UTF8.self))], closed) }
                     return (parse(data, headOnly: headOnly) ?? [], closed)
                 }
                 data += buffer[0..<n]
@@ -120,38 +123,8 @@ enum RawHTTP {
 
     /// Sends `request` and reads everything until the server closes (or the 5 s timeout): the exact bytes.
     static func bytesUntilClose(port: Int, _ request: String) async throws -> (text: String, closed: Bool) {
-        let (responses, closed, raw) = try await exchangeRaw(port: port, request)
-        _ = responses
-        return (raw, closed)
-    }
-
-    private static func exchangeRaw(port: Int, _ request: String) async throws -> ([RawResponse], Bool, String) {
-        try await pool.runIfActive {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            #expect(fd >= 0)
-            defer { close(fd) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(rc == 0)
-            let bytes = Array(request.utf8)
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            var data: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n <= 0 { return ([], n == 0, String(decoding: data, as: UTF8.self)) }
-                data += buffer[0..<n]
-            }
-        }
+        let (responses, closed) = try await exchange(port: port, request, untilClose: true, keepBytes: true)
+        return (responses.first?.body ?? "", closed)
     }
 
     /// Complete responses in `data`, nil when none is complete yet.

@@ -157,20 +157,11 @@ final class NetlinkSocket {
 
     /// Sets `name`'s MAC address (the kernel then counts it as set by the user).
     func setLinkAddress(_ name: InterfaceName, _ mac: MACAddress) throws {
-        let call = "RTM_NEWLINK change address"
-        guard let orig = try getLink(name) else {
-            throw KernelError(call: call, subject: subject(name.rawValue), errno: ENODEV)
-        }
-        defer { rtnl_link_put(orig) }
-        guard let change = rtnl_link_alloc() else {
-            throw KernelError(call: "rtnl_link_alloc", subject: "", errno: ENOMEM)
-        }
-        defer { rtnl_link_put(change) }
         let lladdr = try Self.linkAddress(mac)
         defer { nl_addr_put(lladdr) }
-        rtnl_link_set_addr(change, lladdr)
-        let rc = rtnl_link_change(sock, orig, change, 0)
-        if rc < 0 { throw NetlinkSocket.error(rc, call, subject("\(name.rawValue) to \(mac)")) }
+        try changeLink(name, call: "RTM_NEWLINK change address", subject: "\(name.rawValue) to \(mac)") { change in
+            rtnl_link_set_addr(change, lladdr)
+        }
     }
 
     /// Adds a veth pair: `name` here and `peer` created directly inside the netns open at `peerNetnsFD`
@@ -197,6 +188,17 @@ final class NetlinkSocket {
     /// Changes `name`: sets it up and/or makes it a port of `master`. Idempotent.
     func setLink(_ name: InterfaceName, up: Bool = true, master: InterfaceName? = nil) throws {
         let call = "RTM_NEWLINK change"
+        let masterIndex = try master.map { try requireIndex(of: $0, for: call) }
+        try changeLink(name, call: call, subject: name.rawValue) { change in
+            if up { rtnl_link_set_flags(change, UInt32(IFF_UP)) }
+            if let masterIndex { rtnl_link_set_master(change, masterIndex) }
+        }
+    }
+
+    /// Sends `name`'s current link with the changes `edit` makes to an empty one (RTM_NEWLINK).
+    private func changeLink(_ name: InterfaceName, call: String, subject what: String, _ edit: (OpaquePointer) throws -> Void)
+        throws
+    {
         guard let orig = try getLink(name) else {
             throw KernelError(call: call, subject: subject(name.rawValue), errno: ENODEV)
         }
@@ -205,12 +207,9 @@ final class NetlinkSocket {
             throw KernelError(call: "rtnl_link_alloc", subject: "", errno: ENOMEM)
         }
         defer { rtnl_link_put(change) }
-        if up { rtnl_link_set_flags(change, UInt32(IFF_UP)) }
-        if let master {
-            rtnl_link_set_master(change, try requireIndex(of: master, for: call))
-        }
+        try edit(change)
         let rc = rtnl_link_change(sock, orig, change, 0)
-        if rc < 0 { throw NetlinkSocket.error(rc, call, subject(name.rawValue)) }
+        if rc < 0 { throw NetlinkSocket.error(rc, call, subject(what)) }
     }
 
     /// Sets `isolated on` for bridge port `port` (IFLA_BRPORT_ISOLATED): isolated ports cannot talk to
