@@ -260,6 +260,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         requestEnded = false
         backendPaused = false
         headRequest = head.method == .HEAD
+        chunkedRequest = false
         clientFraming = .none
         responseStarted = false
         exchange = Exchange(head: head)
