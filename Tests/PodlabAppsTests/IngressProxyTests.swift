@@ -10,7 +10,8 @@ import Testing
 struct IngressProxyTests {
     /// Runs the proxy on 127.0.0.1:0 with `table` for the duration of `body`.
     static func withProxy<T: Sendable>(
-        _ table: IngressRouteTable, _ body: @Sendable (_ port: Int, _ log: LogLines) async throws -> T
+        _ table: IngressRouteTable, readTimeout: TimeAmount = IngressProxyHandler.defaultReadTimeout,
+        _ body: @Sendable (_ port: Int, _ log: LogLines) async throws -> T
     ) async throws -> T {
         let log = LogLines()
         let routes = IngressRoutes()
@@ -20,7 +21,7 @@ struct IngressProxyTests {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let outcome: Result<T, any Error>
         do {
-            outcome = .success(try await Self.run(group, routes, pools, log, ports, continuation, body))
+            outcome = .success(try await Self.run(group, routes, pools, readTimeout, log, ports, continuation, body))
         } catch {
             outcome = .failure(error)
         }
@@ -30,7 +31,7 @@ struct IngressProxyTests {
 
     private static func run<T: Sendable>(
         _ group: MultiThreadedEventLoopGroup, _ routes: IngressRoutes, _ pools: [ObjectIdentifier: IngressController.PoolCell],
-        _ log: LogLines, _ ports: AsyncStream<Int>, _ continuation: AsyncStream<Int>.Continuation,
+        _ readTimeout: TimeAmount, _ log: LogLines, _ ports: AsyncStream<Int>, _ continuation: AsyncStream<Int>.Continuation,
         _ body: @Sendable (_ port: Int, _ log: LogLines) async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -38,7 +39,7 @@ struct IngressProxyTests {
                 defer { continuation.finish() }
                 try await IngressController.serveProxy(
                     group: group, routes: routes, pools: pools, host: "127.0.0.1", port: 0, scheme: "http", tls: nil,
-                    log: { log.append($0) }, onRunning: { continuation.yield($0) })
+                    readTimeout: readTimeout, log: { log.append($0) }, onRunning: { continuation.yield($0) })
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
@@ -182,6 +183,24 @@ struct IngressProxyTests {
         }
     }
 
+    @Test("the read timeout is per request: slow answers in turn on one connection pass, a silent backend gets 504")
+    func readTimeout() async throws {
+        try await CannedBackend.with { backendPort in
+            let table = Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])
+            try await Self.withProxy(table, readTimeout: .milliseconds(500)) { port, log in
+                // Each answer takes 300 ms: the second request's deadline is its own, not the first's.
+                let two = "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n" + "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n"
+                let (slow, _) = try await RawHTTP.exchange(port: port, two, count: 2)
+                #expect(slow.map(\.status) == [200, 200] && slow.allSatisfy { $0.body == "sized" }, "\(slow.map(\.statusLine))")
+                let started = ContinuousClock.now
+                let (silent, _) = try await RawHTTP.exchange(port: port, "GET /silent HTTP/1.1\r\nHost: h\r\n\r\n")
+                #expect(silent.first?.status == 504, "\(silent.map(\.statusLine))")
+                #expect(ContinuousClock.now - started >= .milliseconds(450))
+                #expect(log.all.contains { $0.contains("upstream timed out (110: Connection timed out) while reading") }, "\(log.all)")
+            }
+        }
+    }
+
     static func split(_ text: String) -> (head: String, body: String) {
         guard let r = text.range(of: "\r\n\r\n") else { return (text, "") }
         return (String(text[..<r.upperBound]), String(text[r.upperBound...]))
@@ -218,7 +237,8 @@ struct IngressProxyTests {
 }
 
 /// A backend that answers by path with fixed bytes: `/chunked` in two chunks (with a hop-by-hop Keep-Alive),
-/// `/close` with no length and a close, anything else `sized` with a Content-Length.
+/// `/close` with no length and a close, `/slow` after 300 ms, `/silent` never, anything else `sized` with a
+/// Content-Length.
 final class CannedBackend: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -254,6 +274,14 @@ final class CannedBackend: ChannelInboundHandler, @unchecked Sendable {
             case "/close":
                 answer = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"
                 close = true
+            case "/silent":
+                continue
+            case "/slow":
+                let bytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsized")
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(300)) {
+                    context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+                }
+                continue
             default:
                 answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsized"
             }

@@ -73,8 +73,8 @@ public final class IngressController: Sendable {
     /// `routes` until cancelled. Tests bind 127.0.0.1:0.
     static func serveProxy(
         group: MultiThreadedEventLoopGroup, routes: IngressRoutes, pools: [ObjectIdentifier: PoolCell], host: String,
-        port: Int, scheme: String, tls: NIOSSLContext?, log: @escaping @Sendable (String) -> Void,
-        onRunning: @Sendable (Int) -> Void
+        port: Int, scheme: String, tls: NIOSSLContext?, readTimeout: TimeAmount = IngressProxyHandler.defaultReadTimeout,
+        log: @escaping @Sendable (String) -> Void, onRunning: @Sendable (Int) -> Void
     ) async throws {
         // Connections are served by their handlers alone, on their loop: no task or async stream per connection.
         let server = try await ServerBootstrap(group: group)
@@ -91,7 +91,9 @@ public final class IngressController: Sendable {
                     let pool = pools[ObjectIdentifier(channel.eventLoop)]?.pool ?? IngressBackendPool(loop: channel.eventLoop)
                     let bound = channel.parent?.localAddress?.port ?? port
                     try channel.pipeline.syncOperations.addHandler(
-                        IngressProxyHandler(routes: routes, pool: pool, scheme: scheme, serverPort: bound, log: log))
+                        IngressProxyHandler(
+                            routes: routes, pool: pool, scheme: scheme, serverPort: bound, readTimeout: readTimeout,
+                            log: log))
                 }
             }
             .bind(host: host, port: port).get()

@@ -22,7 +22,9 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let serverPortText: String
     let log: @Sendable (String) -> Void
     /// ingress-nginx's `proxy-read-timeout` default.
-    static let readTimeout = TimeAmount.seconds(60)
+    static let defaultReadTimeout = TimeAmount.seconds(60)
+    /// How long the backend may take to start its answer.
+    let readTimeout: TimeAmount
 
     private enum State {
         case idle
@@ -49,7 +51,11 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var keepAlive = true
     private var requestEnded = false
     private var responseStarted = false
-    private var timer: Scheduled<Void>?
+    /// When the backend's answer must have started, while a request waits for one.
+    private var readDeadline: NIODeadline?
+    /// One timer per connection, not per request: it fires at the deadline it was set for and, if the request it
+    /// was set for has been answered and another is waiting, sleeps on until that one's deadline.
+    private var watchdog: Scheduled<Void>?
     private var clientIP = "-"
     private var ids = RequestIDGenerator()
     /// The request as sent, kept while it is small enough to send again (nil once it is not).
@@ -82,7 +88,8 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var backendPaused = false
 
     init(routes: IngressRoutes, pool: IngressBackendPool, scheme: String, serverPort: Int,
-         log: @escaping @Sendable (String) -> Void) {
+         readTimeout: TimeAmount = IngressProxyHandler.defaultReadTimeout, log: @escaping @Sendable (String) -> Void) {
+        self.readTimeout = readTimeout
         self.routes = routes
         self.pool = pool
         self.scheme = scheme
@@ -99,7 +106,9 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        watchdog?.cancel()
+        watchdog = nil
+        readDeadline = nil
         // The client left mid-exchange: the backend connection is in an unknown state, so it is not reused.
         if case .forwarding(let backend) = state { backend.close(promise: nil) }
         state = .idle
@@ -344,8 +353,21 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         state = .forwarding(backend)
         for part in parts { backend.write(part, promise: nil) }
         backend.flush()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.readTimeout) {
-            self.backendFailed(IngressBackendError.readTimeout)
+        let deadline = NIODeadline.now() + readTimeout
+        readDeadline = deadline
+        if watchdog == nil { watch(until: deadline, context: context) }
+    }
+
+    private func watch(until deadline: NIODeadline, context: ChannelHandlerContext) {
+        watchdog = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.watchdog = nil
+            guard let due = self.readDeadline, let context = self.context else { return }
+            if due <= .now() {
+                self.readDeadline = nil
+                self.backendFailed(IngressBackendError.readTimeout)
+            } else {
+                self.watch(until: due, context: context)
+            }
         }
     }
 
@@ -366,8 +388,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }
-        timer?.cancel()
-        timer = nil
+        readDeadline = nil
         responseStarted = true
         let http11Client = (exchange?.head.version ?? .http1_1) == .http1_1
         switch head.framing {
@@ -439,8 +460,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func backendFailed(_ error: any Error) {
-        timer?.cancel()
-        timer = nil
+        readDeadline = nil
         switch state {
         case .connecting, .forwarding: break
         case .idle, .answered: return

@@ -334,87 +334,95 @@ struct BackendResponseParser {
     }
 
     private func parseHead(_ block: ByteBuffer) throws -> Head {
-        // Lines without their CRLF; the last one (the blank line) is dropped.
-        var lines: [ByteBuffer] = []
-        var rest = block
-        while let lf = rest.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            var line = rest.readSlice(length: lf - rest.readerIndex + 1)!
-            lines.append(Self.stripCRLF(&line))
+        try block.withUnsafeReadableBytes { try parseHead(block, $0) }
+    }
+
+    /// One pass over the head's bytes to find its lines and what framing and Connection say, then the kept lines
+    /// copied; ranges into `raw`, no string or array per header.
+    private func parseHead(_ block: ByteBuffer, _ raw: UnsafeRawBufferPointer) throws -> Head {
+        // Lines as ranges without their line ending; the blank line that ends the head is not one.
+        var lines: [Range<Int>] = []
+        lines.reserveCapacity(16)
+        var lineStart = 0
+        for i in 0..<raw.count where raw[i] == UInt8(ascii: "\n") {
+            var end = i
+            if end > lineStart, raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if end > lineStart { lines.append(lineStart..<end) }
+            lineStart = i + 1
         }
-        while let last = lines.last, last.readableBytes == 0 { lines.removeLast() }
         guard let statusLine = lines.first else { throw IngressResponseError.invalidHeader("no status line") }
-        let s = Array(statusLine.readableBytesView)
         // HTTP/1.x SSS[ reason]
-        guard s.count >= 12, s.starts(with: Array("HTTP/1.".utf8)), s[7] == UInt8(ascii: "0") || s[7] == UInt8(ascii: "1"),
+        let s = UnsafeRawBufferPointer(rebasing: raw[statusLine])
+        guard s.count >= 12, s.starts(with: "HTTP/1.".utf8), s[7] == UInt8(ascii: "0") || s[7] == UInt8(ascii: "1"),
             s[8] == UInt8(ascii: " "), s[9...11].allSatisfy({ $0 >= 48 && $0 <= 57 }), s.count == 12 || s[12] == UInt8(ascii: " ")
         else { throw IngressResponseError.invalidHeader("bad status line") }
         let http10 = s[7] == UInt8(ascii: "0")
         let code = Int(s[9] - 48) * 100 + Int(s[10] - 48) * 10 + Int(s[11] - 48)
         guard code >= 100 else { throw IngressResponseError.invalidHeader("bad status code") }
 
-        // First pass: the framing headers and what Connection says.
+        // The framing headers and what Connection says.
         var contentLength: Int?
         var transferEncoding = false
         var chunked = false
         var close = http10
-        var named: [[UInt8]] = []
-        var fields: [(name: ByteBuffer, line: ByteBuffer)] = []
+        var named: [Range<Int>] = []
+        var nameEnds: [Int] = []
+        nameEnds.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
-            let bytes = line.readableBytesView
-            if let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            let first = raw[line.lowerBound]
+            if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
                 throw IngressResponseError.invalidHeader("obsolete line folding")
             }
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > bytes.startIndex else {
+            guard let colon = raw[line].firstIndex(of: UInt8(ascii: ":")), colon > line.lowerBound else {
                 throw IngressResponseError.invalidHeader("a line without a field name")
             }
-            let name = line.getSlice(at: line.readerIndex, length: colon - bytes.startIndex)!
-            let nameView = name.readableBytesView
-            guard !nameView.contains(where: { $0 <= 32 || $0 >= 127 }) else {
-                throw IngressResponseError.invalidHeader("bad field name")
-            }
-            let value = Self.trimmed(bytes[(colon + 1)...])
-            fields.append((name, line))
-            if IngressWire.equalsIgnoringCase(nameView, "content-length".utf8) {
-                guard !value.isEmpty, value.count <= 15, value.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            let name = raw[line.lowerBound..<colon]
+            guard !name.contains(where: { $0 <= 32 || $0 >= 127 }) else { throw IngressResponseError.invalidHeader("bad field name") }
+            nameEnds.append(colon)
+            let value = Self.trimmed(raw, colon + 1..<line.upperBound)
+            switch name.count {
+            case 14 where IngressWire.equalsIgnoringCase(name, "content-length".utf8):
+                guard !value.isEmpty, value.count <= 15, raw[value].allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
                     throw IngressResponseError.invalidHeader("bad Content-Length")
                 }
-                let n = value.reduce(0) { $0 * 10 + Int($1 - 48) }
+                let n = raw[value].reduce(0) { $0 * 10 + Int($1 - 48) }
                 if let earlier = contentLength, earlier != n { throw IngressResponseError.invalidHeader("two Content-Lengths") }
                 contentLength = n
-            } else if IngressWire.equalsIgnoringCase(nameView, "transfer-encoding".utf8) {
+            case 17 where IngressWire.equalsIgnoringCase(name, "transfer-encoding".utf8):
                 transferEncoding = true
                 // Chunked when it is the last coding applied.
-                let codings = value.split(separator: UInt8(ascii: ","))
-                chunked = codings.last.map { IngressWire.equalsIgnoringCase(Self.trimmed($0[...]), "chunked".utf8) } ?? false
-            } else if IngressWire.equalsIgnoringCase(nameView, "connection".utf8) {
-                for token in value.split(separator: UInt8(ascii: ",")) {
-                    let t = Self.trimmed(token[...])
-                    if IngressWire.equalsIgnoringCase(t, "close".utf8) {
+                let lastComma = raw[value].lastIndex(of: UInt8(ascii: ",")).map { $0 + 1 } ?? value.lowerBound
+                chunked = IngressWire.equalsIgnoringCase(raw[Self.trimmed(raw, lastComma..<value.upperBound)], "chunked".utf8)
+            case 10 where IngressWire.equalsIgnoringCase(name, "connection".utf8):
+                var tokenStart = value.lowerBound
+                for i in value.lowerBound...value.upperBound where i == value.upperBound || raw[i] == UInt8(ascii: ",") {
+                    let token = Self.trimmed(raw, tokenStart..<i)
+                    tokenStart = i + 1
+                    if token.isEmpty { continue }
+                    if IngressWire.equalsIgnoringCase(raw[token], "close".utf8) {
                         close = true
-                    } else if IngressWire.equalsIgnoringCase(t, "keep-alive".utf8) {
+                    } else if IngressWire.equalsIgnoringCase(raw[token], "keep-alive".utf8) {
                         if http10 { close = false }
                     } else {
-                        named.append(Array(t))
+                        named.append(token)
                     }
                 }
+            default:
+                break
             }
         }
 
-        // Second pass: the lines passed on.
+        // The lines passed on.
         var out = ByteBuffer()
-        out.reserveCapacity(block.readableBytes)
-        for (name, line) in fields {
-            let nameView = name.readableBytesView
-            if IngressWire.equalsIgnoringCase(nameView, "transfer-encoding".utf8)
-                || IngressWire.hopByHop.contains(where: { IngressWire.equalsIgnoringCase(nameView, $0.utf8) })
-                || named.contains(where: { IngressWire.equalsIgnoringCase(nameView, $0) })
-            {
+        out.reserveCapacity(raw.count)
+        for (line, nameEnd) in zip(lines.dropFirst(), nameEnds) {
+            let name = raw[line.lowerBound..<nameEnd]
+            if Self.isDroppedResponseHeader(name) || named.contains(where: { IngressWire.equalsIgnoringCase(name, raw[$0]) }) {
                 continue
             }
             // A length beside Transfer-Encoding is not the body's length (RFC 9112 §6.3): not passed on.
-            if transferEncoding, IngressWire.equalsIgnoringCase(nameView, "content-length".utf8) { continue }
-            var line = line
-            out.writeBuffer(&line)
+            if transferEncoding, IngressWire.equalsIgnoringCase(name, "content-length".utf8) { continue }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[line]))
             out.writeStaticString("\r\n")
         }
 
@@ -429,14 +437,27 @@ struct BackendResponseParser {
             framing = .untilClose
         }
         return Head(
-            code: code, status: statusLine.getSlice(at: statusLine.readerIndex + 9, length: statusLine.readableBytes - 9)!,
+            code: code, status: block.getSlice(at: block.readerIndex + statusLine.lowerBound + 9, length: statusLine.count - 9)!,
             lines: out, framing: framing, keepAlive: !close && framing != .untilClose)
     }
 
-    private static func trimmed(_ bytes: some Collection<UInt8>) -> ArraySlice<UInt8> {
-        var a = ArraySlice(bytes)
-        while let f = a.first, f == UInt8(ascii: " ") || f == UInt8(ascii: "\t") { a = a.dropFirst() }
-        while let l = a.last, l == UInt8(ascii: " ") || l == UInt8(ascii: "\t") { a = a.dropLast() }
-        return a
+    /// Hop-by-hop headers and Transfer-Encoding (the proxy frames the client's body itself).
+    private static func isDroppedResponseHeader(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
+        guard name.count >= 2, name.count <= 19 else { return false }
+        switch name.first! | 0x20 {
+        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
+            return IngressWire.hopByHop.contains { IngressWire.equalsIgnoringCase(name, $0.utf8) }
+                || IngressWire.equalsIgnoringCase(name, "transfer-encoding".utf8)
+        default:
+            return false
+        }
+    }
+
+    /// `range` of `raw` without leading and trailing spaces and tabs.
+    private static func trimmed(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var (lower, upper) = (range.lowerBound, range.upperBound)
+        while lower < upper, raw[lower] == UInt8(ascii: " ") || raw[lower] == UInt8(ascii: "\t") { lower += 1 }
+        while upper > lower, raw[upper - 1] == UInt8(ascii: " ") || raw[upper - 1] == UInt8(ascii: "\t") { upper -= 1 }
+        return lower..<upper
     }
 }
