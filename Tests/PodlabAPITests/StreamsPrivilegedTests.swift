@@ -69,22 +69,22 @@ struct StreamsPrivilegedTests {
                 try kubeconfig.write(toFile: "\(pkiDir)/kubeconfig", atomically: true, encoding: .utf8)
                 let base = ["--kubeconfig", "\(pkiDir)/kubeconfig", "--cache-dir", "\(pkiDir)/cache"]
                 let home = ["HOME": pkiDir]
-                let hostname = try StreamsEnv.run(kubectl, base + ["exec", "shell", "--", "hostname"], env: home)
+                let hostname = try await StreamsEnv.runOffPool(kubectl, base + ["exec", "shell", "--", "hostname"], env: home)
                 #expect(hostname.output == "shell\n")
-                let failing = try StreamsEnv.run(
+                let failing = try await StreamsEnv.runOffPool(
                     kubectl, base + ["exec", "shell", "--", "sh", "-c", "echo out; exit 3"], env: home)
                 #expect(failing.status == 3)
                 #expect(failing.output.contains("out\n"))
-                let piped = try StreamsEnv.run(
+                let piped = try await StreamsEnv.runOffPool(
                     kubectl, base + ["exec", "-i", "shell", "--", "cat"], env: home, input: "through stdin\n")
                 #expect(piped.output == "through stdin\n" && piped.status == 0)
-                let logs = try StreamsEnv.run(kubectl, base + ["logs", "shell"], env: home)
+                let logs = try await StreamsEnv.runOffPool(kubectl, base + ["logs", "shell"], env: home)
                 #expect(logs.output == "started\n")
-                let wrong = try StreamsEnv.run(kubectl, base + ["exec", "shell", "-c", "nope", "--", "true"], env: home)
+                let wrong = try await StreamsEnv.runOffPool(kubectl, base + ["exec", "shell", "-c", "nope", "--", "true"], env: home)
                 #expect(wrong.status != 0 && wrong.output.contains("container nope is not valid for pod shell"))
                 var spdyEnv = home
                 spdyEnv["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "false"
-                let spdy = try StreamsEnv.run(kubectl, base + ["exec", "shell", "--", "true"], env: spdyEnv)
+                let spdy = try await StreamsEnv.runOffPool(kubectl, base + ["exec", "shell", "--", "true"], env: spdyEnv)
                 #expect(spdy.status != 0 && spdy.output.contains("over WebSocket (v5.channel.k8s.io) only"))
                 group.cancelAll()
             }
@@ -108,6 +108,18 @@ enum StreamsEnv {
         let dir = NSTemporaryDirectory() + "podlab-streams-\(tag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
+    }
+
+    /// `run` on a thread of its own: an async test that blocks a cooperative thread while waiting for kubectl can
+    /// starve the in-process API server kubectl is talking to (two such threads on a two-core machine).
+    static func runOffPool(_ tool: String, _ arguments: [String], env: [String: String] = [:], input: String? = nil)
+        async throws -> (status: Int32, output: String)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(tool, arguments, env: env, input: input) })
+            }
+        }
     }
 
     static func run(_ tool: String, _ arguments: [String], env: [String: String] = [:], input: String? = nil) throws

@@ -153,7 +153,7 @@ struct IngressProxyTests {
     @Test("a chunked or close-delimited answer is chunked to HTTP/1.1 clients, sent until close to HTTP/1.0 ones; HEAD has no body")
     func framing() async throws {
         try await CannedBackend.with { backendPort in
-            try await Self.withProxy(Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])) { port, _ in
+            try await Self.withProxy(Self.table(host: "h", endpoints: ["127.0.0.1:\(backendPort)"])) { port, log in
                 // HTTP/1.1: re-chunked, the backend's own framing header gone, hop-by-hop ones too.
                 var (text, closed) = try await RawHTTP.bytesUntilClose(
                     port: port, "GET /chunked HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
@@ -173,7 +173,7 @@ struct IngressProxyTests {
                     + "GET /sized HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
                 (text, closed) = try await RawHTTP.bytesUntilClose(port: port, three)
                 let parts = text.components(separatedBy: "HTTP/1.1 200 OK\r\n")
-                #expect(parts.count == 4 && closed, "\(text)")
+                #expect(parts.count == 4 && closed, "\(text)\nproxy log: \(log.all)")
                 if parts.count == 4 {
                     #expect(Self.dechunk(Self.split(parts[1]).body) == "until the end", "\(parts[1])")
                     #expect(parts[2].hasSuffix("\r\n\r\n") && !parts[2].contains("hello"), "\(parts[2])")

@@ -77,7 +77,7 @@ enum RawHTTP {
 
     /// Sends `request` to 127.0.0.1:`port` and reads until `count` responses are complete (or the peer
     /// closes). `headOnly` responses carry no body whatever Content-Length says.
-    /// With `untilClose`, reads on until the server closes (or the 5 s timeout) to see that it does; with
+    /// With `untilClose`, reads on until the server closes (or 30 s without a byte) to see that it does; with
     /// `keepBytes` too, the one response returned is everything received, unparsed, as its body.
     static func exchange(
         port: Int, _ request: String, count: Int = 1, headOnly: Bool = false, untilClose: Bool = false,
@@ -89,7 +89,9 @@ enum RawHTTP {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             #expect(fd >= 0)
             defer { close(fd) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            // Waiting for a close gets longer: a full parallel test run can stall a loopback peer for seconds, and
+            // a proxy that never closes still fails the test.
+            var timeout = timeval(tv_sec: untilClose ? 30 : 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -121,7 +123,7 @@ enum RawHTTP {
         }
     }
 
-    /// Sends `request` and reads everything until the server closes (or the 5 s timeout): the exact bytes.
+    /// Sends `request` and reads everything until the server closes (or 30 s without a byte): the exact bytes.
     static func bytesUntilClose(port: Int, _ request: String) async throws -> (text: String, closed: Bool) {
         let (responses, closed) = try await exchange(port: port, request, untilClose: true, keepBytes: true)
         return (responses.first?.body ?? "", closed)
