@@ -104,7 +104,7 @@ struct ClusterStoreWatchTests {
             _ = try await store.create(Resources.pods, pod("a"))
             await store.close()
         }
-        let store = try ClusterStore(directory: dir.state)
+        let store = try await reopenStore(dir.state)
         let error = await caught(StatusError.self) { _ = try await store.watch(nil, namespace: nil, from: 1) }
         #expect(error?.code == 410)
         let stream = try await store.watch(nil, namespace: nil, from: 2)

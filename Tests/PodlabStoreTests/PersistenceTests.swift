@@ -50,7 +50,7 @@ struct PersistenceTests {
         try await store.compact()
         _ = try await store.create(Resources.pods, pod("after"))
         await store.close()
-        let reopened = try ClusterStore(directory: dir.state, durability: .none)
+        let reopened = try await reopenStore(dir.state, durability: .none)
         #expect(await reopened.all()[Resources.pods]?.count == (before[Resources.pods]?.count ?? 0) + 1)
     }
 
@@ -189,7 +189,7 @@ struct PersistenceTests {
         var data = try bytes(path)
         data[offsets[3] + 40] ^= 0x20
         try write(data, to: path)
-        let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+        let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
         #expect(error?.kind == .corruptRecord)
         #expect(error?.offset == offsets[3])
         #expect(error?.description.hasPrefix("\(path): record at offset \(offsets[3]): checksum mismatch") == true)
@@ -203,7 +203,7 @@ struct PersistenceTests {
         var data = try bytes(path)
         data[offsets[1] + 1] ^= 0x7F  // the length now points past the end of the file
         try write(data, to: path)
-        let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+        let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
         #expect(error?.offset == offsets[1])
         #expect(error?.problem.hasPrefix("bad length") == true)
     }
@@ -228,7 +228,7 @@ struct PersistenceTests {
             var data = try bytes(path)
             data += RecordFormat.frame(c.payload)
             try write(data, to: path)
-            let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+            let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
             #expect(error?.kind == .corruptRecord)
             #expect(error?.offset == goodLength)
             #expect(error?.description.contains("\(path): record at offset \(goodLength): \(c.problem)") == true)
@@ -246,7 +246,7 @@ struct PersistenceTests {
             // A torn append: the last record is only partly on disk.
             let keep = cut == 5 ? data.count - cut : last + 6
             try write(Array(data[0..<keep]), to: path)
-            let store = try ClusterStore(directory: dir.state)
+            let store = try await reopenStore(dir.state)
             let notes = await store.recoveryNotes
             #expect(notes.contains { $0.contains("torn final record at offset \(last)") })
             // The torn record was the delete of p2: it never happened.
@@ -255,7 +255,7 @@ struct PersistenceTests {
             // The log goes on cleanly from the cut.
             _ = try await store.create(Resources.pods, pod("later"))
             await store.close()
-            let reopened = try ClusterStore(directory: dir.state)
+            let reopened = try await reopenStore(dir.state)
             #expect(await reopened.recoveryNotes.isEmpty)
             #expect(await reopened.get(Resources.pods, namespace: "default", name: "later") != nil)
         }
@@ -284,7 +284,7 @@ struct PersistenceTests {
         let path = dir.state + "/snapshot.dat"
         let data = try bytes(path)
         try write(Array(data[0..<(data.count - 10)]), to: path)
-        let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+        let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
         #expect(error?.kind == .corruptRecord)
         #expect(error?.description.hasPrefix("\(path): record at offset") == true)
         #expect(error?.problem.contains("truncated") == true)
@@ -299,7 +299,7 @@ struct PersistenceTests {
         try await store.compact()
         await store.close()
         try FileManager.default.removeItem(atPath: dir.state + "/wal.log")
-        let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+        let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
         #expect(error?.kind == .badFile)
         #expect(error?.path == dir.state + "/wal.log")
     }
@@ -309,7 +309,7 @@ struct PersistenceTests {
         let (dir, _) = try await damagedFixture()
         defer { dir.cleanup() }
         try write(Array("{\"hello\":1}\n".utf8), to: dir.state + "/wal.log")
-        let error = await caught(StoreError.self) { _ = try ClusterStore(directory: dir.state) }
+        let error = await caught(StoreError.self) { _ = try await reopenStore(dir.state) }
         #expect(error?.kind == .badFile)
         #expect(error?.problem.contains("not a podlab write-ahead log") == true)
     }
@@ -323,17 +323,17 @@ struct PersistenceTests {
         data[offsets[4] + 30] ^= 0x01
         try write(data, to: path)
 
-        let report = try ClusterStore.repair(directory: dir.state)
+        let report = try await whileInUse { try ClusterStore.repair(directory: dir.state) }
         #expect(report.cutAt == offsets[4])
         #expect(report.droppedBytes == data.count - offsets[4])
         let backup = try #require(report.backup)
         #expect(try bytes(backup) == data)
         #expect(report.description.contains("checksum mismatch"))
 
-        let store = try ClusterStore(directory: dir.state)
+        let store = try await reopenStore(dir.state)
         #expect(await store.currentResourceVersion == 4)  // the records at rv 1...4 survive
         #expect(await store.list(Resources.pods, namespace: nil).items.count == 2)
         await store.close()
-        #expect(try ClusterStore.repair(directory: dir.state).cutAt == nil)
+        #expect(try await whileInUse { try ClusterStore.repair(directory: dir.state) }.cutAt == nil)
     }
 }

@@ -99,12 +99,20 @@ func recordOffsets(_ path: String) throws -> [Int] {
 /// Opens a store on a directory another store has just closed. Tests run in parallel in one process, and a
 /// sibling test spawning a process (kubectl, podlab) forks a child that holds a copy of every descriptor, the
 /// lock's included, until its exec closes them (O_CLOEXEC): flock belongs to the open file description, so
-/// for that moment the lock still looks held. Retries on `.inUse` only, for at most two seconds.
-func reopenStore(_ directory: String, options: ClusterStore.Options = .init()) async throws -> ClusterStore {
-    let deadline = ContinuousClock.now + .seconds(2)
+/// for that moment the lock still looks held (on a loaded machine the child may wait seconds for its exec).
+/// Retries on `.inUse` only, for at most ten seconds.
+func reopenStore(
+    _ directory: String, durability: ClusterStore.Durability = .fsync, options: ClusterStore.Options = .init()
+) async throws -> ClusterStore {
+    try await whileInUse { try ClusterStore(directory: directory, durability: durability, options: options) }
+}
+
+/// Runs `body` again while it fails with `.inUse` (see `reopenStore`), for at most ten seconds.
+func whileInUse<T>(_ body: () throws -> T) async throws -> T {
+    let deadline = ContinuousClock.now + .seconds(10)
     while true {
         do {
-            return try ClusterStore(directory: directory, options: options)
+            return try body()
         } catch let e as StoreError where e.kind == .inUse && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
