@@ -113,6 +113,7 @@ struct IngressWireTests {
         head.headers.add(name: "X-Hop", value: "1")
         head.headers.add(name: "X-Forwarded-For", value: "6.6.6.6")
         head.headers.add(name: "Transfer-Encoding", value: "chunked")
+        head.headers.add(name: "Proxy-Authorization", value: "Basic c2VjcmV0")
         head.headers.add(name: "Accept", value: "*/*")
         var out = ByteBuffer()
         IngressWire.writeRequestHead(head, host: nil, added: [("X-Real-IP", "10.0.0.1")], chunked: true, into: &out)

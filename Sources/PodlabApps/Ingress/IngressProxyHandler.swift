@@ -191,7 +191,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
                 badRequest()
             }
         }
-        if queuedBytes <= Self.queueLimit { resumeClient() }
+        resumeClient()
     }
 
     private func pauseClient() {
@@ -200,8 +200,9 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
     }
 
+    /// Reads the client again, unless pipelined requests already fill the queue (the queue's drain resumes it).
     private func resumeClient() {
-        guard clientPaused, let context else { return }
+        guard clientPaused, queuedBytes <= Self.queueLimit, let context else { return }
         clientPaused = false
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
     }
@@ -221,17 +222,12 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head): start(head, context: context)
-        case .body(var body):
+        case .body(let body):
             switch state {
             case .connecting, .forwarding: break
             case .idle, .answered: return
             }
-            if chunkedRequest {
-                var framed = context.channel.allocator.buffer(capacity: body.readableBytes + 16)
-                IngressWire.writeChunk(body, into: &framed)
-                body = framed
-            }
-            send(body)
+            send(chunkedRequest ? IngressWire.chunk(body, allocator: context.channel.allocator) : body)
         case .end:
             requestEnded = true
             if chunkedRequest {
@@ -422,13 +418,8 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     func backendBody(_ body: ByteBuffer) {
         guard let context else { return }
         exchange?.bytes += body.readableBytes
-        if clientFraming == .chunked {
-            var framed = context.channel.allocator.buffer(capacity: body.readableBytes + 16)
-            IngressWire.writeChunk(body, into: &framed)
-            context.writeAndFlush(wrapOutboundOut(framed), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
-        }
+        let out = clientFraming == .chunked ? IngressWire.chunk(body, allocator: context.channel.allocator) : body
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         // A slow client: stop reading the backend until the client's socket drains (no unbounded buffering).
         if !context.channel.isWritable, case .forwarding(let backend) = state { pauseBackend(backend) }
     }
@@ -440,7 +431,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// The backend's socket drained: read the client's request body again (unless pipelined requests fill the queue).
     func backendWritable() {
-        if queuedBytes <= Self.queueLimit { resumeClient() }
+        resumeClient()
     }
 
     func backendEnd(reusable: Bool) {
@@ -455,7 +446,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         backendPaused = false
         // Likewise the client's reads, paused for a slow backend that has answered before taking the whole body.
-        if queuedBytes <= Self.queueLimit { resumeClient() }
+        resumeClient()
         finish()
     }
 
@@ -531,7 +522,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         state = .answered
         clientFraming = .none
         // Reading may be paused for a backend that is gone now.
-        if queuedBytes <= Self.queueLimit { resumeClient() }
+        resumeClient()
         exchange?.status = code
         exchange?.bytes = body.utf8.count
         context.write(wrapOutboundOut(out), promise: nil)
@@ -543,7 +534,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         if let e = exchange { log(accessLine(e)) }
         exchange = nil
         let close = !keepAlive
-        // Answered before the request's body ended: drop the rest of it (the connection closes after).
+        // Answered before the request's body ended: the rest of it is read and dropped until its end.
         if case .answered = state, !requestEnded {} else { state = .idle }
         var tail = context.channel.allocator.buffer(capacity: 5)
         if clientFraming == .chunked { tail.writeStaticString(IngressWire.lastChunk) }

@@ -17,20 +17,21 @@ enum IngressWire {
         "x-forwarded-scheme", "x-scheme", "x-request-id",
     ]
 
-    /// Whether a client request header stops at the proxy: hop-by-hop, set by the proxy, or framing
-    /// (`transfer-encoding`: the proxy frames the body it sends itself).
-    static func isDroppedRequestHeader(_ name: String) -> Bool {
-        // Every such name is 2 to 18 bytes and starts with c, k, p, t, u or x: most headers pass at a glance.
-        let utf8 = name.utf8
-        guard utf8.count >= 2, utf8.count <= 18, let first = utf8.first else { return false }
+    /// The longest name `isDropped` can match, so most headers are passed at a glance.
+    static let longestDropped = (hopByHop + replaced + ["transfer-encoding"]).map(\.utf8.count).max() ?? 0
+
+    /// Whether a header stops at the proxy, in either direction: hop-by-hop, or framing (`transfer-encoding`:
+    /// the proxy frames the bodies it sends itself); on requests also the forwarding headers the proxy sets.
+    static func isDropped(_ name: some Collection<UInt8>, request: Bool) -> Bool {
+        guard name.count >= 2, name.count <= longestDropped, let first = name.first else { return false }
+        // Every such name starts with c, k, p, t or u (x for the forwarding headers).
         switch first | 0x20 {
-        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"),
-            UInt8(ascii: "x"):
-            return hopByHop.contains { equalsIgnoringCase(name, $0) } || replaced.contains { equalsIgnoringCase(name, $0) }
-                || equalsIgnoringCase(name, "transfer-encoding")
-        default:
-            return false
+        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"): break
+        case UInt8(ascii: "x") where request: break
+        default: return false
         }
+        return hopByHop.contains { equalsIgnoringCase(name, $0.utf8) } || equalsIgnoringCase(name, "transfer-encoding".utf8)
+            || (request && replaced.contains { equalsIgnoringCase(name, $0.utf8) })
     }
 
     /// ASCII case-insensitive equality (header names are ASCII), without allocating.
@@ -62,7 +63,7 @@ enum IngressWire {
         out.writeStaticString(" HTTP/1.1\r\n")
         let named = head.headers[canonicalForm: "connection"]
         for (name, value) in head.headers {
-            if isDroppedRequestHeader(name) || (!named.isEmpty && named.contains(where: { equalsIgnoringCase(name, $0) })) {
+            if isDropped(name.utf8, request: true) || (!named.isEmpty && named.contains(where: { equalsIgnoringCase(name, $0) })) {
                 continue
             }
             writeHeader(name, value, into: &out)
@@ -78,6 +79,13 @@ enum IngressWire {
         out.writeStaticString(": ")
         out.writeString(value)
         out.writeStaticString("\r\n")
+    }
+
+    /// `data` as one chunk of a chunked body, in a buffer of its own.
+    static func chunk(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var framed = allocator.buffer(capacity: data.readableBytes + 16)
+        writeChunk(data, into: &framed)
+        return framed
     }
 
     /// One chunk of a chunked body: size in hex, the bytes, CRLF.
@@ -417,7 +425,7 @@ struct BackendResponseParser {
         out.reserveCapacity(raw.count)
         for (line, nameEnd) in zip(lines.dropFirst(), nameEnds) {
             let name = raw[line.lowerBound..<nameEnd]
-            if Self.isDroppedResponseHeader(name) || named.contains(where: { IngressWire.equalsIgnoringCase(name, raw[$0]) }) {
+            if IngressWire.isDropped(name, request: false) || named.contains(where: { IngressWire.equalsIgnoringCase(name, raw[$0]) }) {
                 continue
             }
             // A length beside Transfer-Encoding is not the body's length (RFC 9112 §6.3): not passed on.
@@ -439,18 +447,6 @@ struct BackendResponseParser {
         return Head(
             code: code, status: block.getSlice(at: block.readerIndex + statusLine.lowerBound + 9, length: statusLine.count - 9)!,
             lines: out, framing: framing, keepAlive: !close && framing != .untilClose)
-    }
-
-    /// Hop-by-hop headers and Transfer-Encoding (the proxy frames the client's body itself).
-    private static func isDroppedResponseHeader(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
-        guard name.count >= 2, name.count <= 19 else { return false }
-        switch name.first! | 0x20 {
-        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
-            return IngressWire.hopByHop.contains { IngressWire.equalsIgnoringCase(name, $0.utf8) }
-                || IngressWire.equalsIgnoringCase(name, "transfer-encoding".utf8)
-        default:
-            return false
-        }
     }
 
     /// `range` of `raw` without leading and trailing spaces and tabs.
