@@ -35,7 +35,9 @@ public enum CRILog {
         appendTimestamp(date, to: &out)
         out.append(UInt8(ascii: " "))
         out.append(contentsOf: stream.utf8)
-        out.append(contentsOf: partial ? Array(" P ".utf8) : Array(" F ".utf8))
+        out.append(UInt8(ascii: " "))
+        out.append(partial ? UInt8(ascii: "P") : UInt8(ascii: "F"))
+        out.append(UInt8(ascii: " "))
         out.append(contentsOf: content)
         out.append(UInt8(ascii: "\n"))
         return out
